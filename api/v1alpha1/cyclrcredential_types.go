@@ -1,0 +1,238 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// GrantType is how the operator signs in to Cyclr.
+// +kubebuilder:validation:Enum=Password;ClientCredentials
+type GrantType string
+
+const (
+	// GrantPassword signs in with a username and password and refreshes with the refresh token.
+	GrantPassword GrantType = "Password"
+	// GrantClientCredentials signs in with a client ID and secret; every refresh is a new token.
+	GrantClientCredentials GrantType = "ClientCredentials"
+)
+
+// RotationStrategy is how a Password-grant token is renewed.
+// +kubebuilder:validation:Enum=RefreshToken;Reauthenticate
+type RotationStrategy string
+
+const (
+	// RotationRefreshToken uses Cyclr's single-use refresh token: the previous access token
+	// stops working the moment the new one is issued.
+	RotationRefreshToken RotationStrategy = "RefreshToken"
+	// RotationReauthenticate signs in again, so the previous token keeps working until it
+	// expires: no gap for pods that read the mounted Secret late.
+	RotationReauthenticate RotationStrategy = "Reauthenticate"
+)
+
+// CredentialsSecretRef names the Secret, in the CyclrCredential's namespace, that holds the
+// Cyclr login, and the keys to read from it.
+type CredentialsSecretRef struct {
+	// name of the Secret in the same namespace as the CyclrCredential.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+
+	// usernameKey is the key holding the Cyclr username (Password grant).
+	// +kubebuilder:default=username
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	UsernameKey string `json:"usernameKey,omitempty"`
+
+	// passwordKey is the key holding the Cyclr password (Password grant).
+	// +kubebuilder:default=password
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	PasswordKey string `json:"passwordKey,omitempty"`
+
+	// clientIDKey is the key holding the OAuth client ID, read when spec.clientID is empty.
+	// +kubebuilder:default=client_id
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	ClientIDKey string `json:"clientIDKey,omitempty"`
+
+	// clientSecretKey is the key holding the OAuth client secret (ClientCredentials grant).
+	// +kubebuilder:default=client_secret
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	ClientSecretKey string `json:"clientSecretKey,omitempty"`
+}
+
+// TargetSecret describes the Secret the access token is written to.
+type TargetSecret struct {
+	// name of the target Secret; defaults to the CyclrCredential's name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +optional
+	Name string `json:"name,omitempty"`
+
+	// labels copied onto the target Secret.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// annotations copied onto the target Secret.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// CyclrCredentialSpec is the desired state: which Cyclr login to use and where to put the token.
+// +kubebuilder:validation:XValidation:rule="self.grant != 'ClientCredentials' || !has(self.rotation) || self.rotation == 'RefreshToken'",message="rotation applies to the Password grant only; ClientCredentials always obtains a new token (leave rotation unset)"
+type CyclrCredentialSpec struct {
+	// apiURL is the Cyclr API root, e.g. https://api.eu.cyclr.com. https is required, except
+	// http to localhost, 127.0.0.1 or [::1].
+	// +kubebuilder:default="https://api.cyclr.com"
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != '' && (url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && url(self).getHostname() in ['localhost', '127.0.0.1', '::1']))",message="apiURL must be an https:// URL with a host (http:// is allowed only for localhost, 127.0.0.1 and [::1])"
+	// +optional
+	APIURL string `json:"apiURL,omitempty"`
+
+	// grant is the OAuth grant used to sign in: Password or ClientCredentials.
+	// +kubebuilder:default=Password
+	// +optional
+	Grant GrantType `json:"grant,omitempty"`
+
+	// clientID is the Cyclr OAuth client ID; when empty it is read from the credentials
+	// Secret's clientIDKey.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	ClientID string `json:"clientID,omitempty"`
+
+	// accountID, when set, makes the token an account token acting on that Cyclr account.
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	AccountID string `json:"accountID,omitempty"`
+
+	// credentialsSecretRef points at the Secret holding the Cyclr login.
+	// +required
+	CredentialsSecretRef CredentialsSecretRef `json:"credentialsSecretRef"`
+
+	// target describes the Secret the token is written to.
+	// +optional
+	Target TargetSecret `json:"target,omitempty"`
+
+	// rotation is how a Password-grant token is renewed: RefreshToken (single-use refresh
+	// token) or Reauthenticate (sign in again; the previous token lives on until it expires).
+	// +kubebuilder:default=RefreshToken
+	// +optional
+	Rotation RotationStrategy `json:"rotation,omitempty"`
+
+	// refreshBefore is how long before expiry the token is renewed; default one third of
+	// the token's lifetime.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^-?([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="refreshBefore must be a positive duration such as 72h"
+	// +optional
+	RefreshBefore *metav1.Duration `json:"refreshBefore,omitempty"`
+
+	// suspend stops all calls to Cyclr and all writes; the current token stays as it is.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// CyclrCredentialStatus is what the operator last observed and did.
+type CyclrCredentialStatus struct {
+	// observedGeneration is the generation last acted on.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready, with a reason such as TokenValid, RefreshFailing or AuthenticationFailed.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// tokenSecretName is the name of the target Secret.
+	// +optional
+	TokenSecretName string `json:"tokenSecretName,omitempty"`
+
+	// issuedAt is when the current token was issued.
+	// +optional
+	IssuedAt *metav1.Time `json:"issuedAt,omitempty"`
+
+	// expiresAt is when the current token expires.
+	// +optional
+	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+
+	// refreshAt is when the next refresh is planned.
+	// +optional
+	RefreshAt *metav1.Time `json:"refreshAt,omitempty"`
+
+	// lastGrant is how the current token was obtained: password, refresh_token or client_credentials.
+	// +optional
+	LastGrant string `json:"lastGrant,omitempty"`
+
+	// revision counts the tokens written to the target Secret.
+	// +optional
+	Revision int64 `json:"revision,omitempty"`
+
+	// failedAttempts counts consecutive failures since the last success.
+	// +optional
+	FailedAttempts int32 `json:"failedAttempts,omitempty"`
+
+	// lastFailureTime is when the last failure happened.
+	// +optional
+	LastFailureTime *metav1.Time `json:"lastFailureTime,omitempty"`
+
+	// lastRefreshRequest is the value of the refresh-requested-at annotation last honoured.
+	// +optional
+	LastRefreshRequest string `json:"lastRefreshRequest,omitempty"`
+}
+
+// CyclrCredential keeps a Cyclr API token fresh in a Secret.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=cyclrcred,categories=cyclr
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Grant",type=string,JSONPath=`.spec.grant`
+// +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.expiresAt`
+// +kubebuilder:printcolumn:name="Refresh At",type=string,JSONPath=`.status.refreshAt`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type CyclrCredential struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec CyclrCredentialSpec `json:"spec"`
+
+	// +optional
+	Status CyclrCredentialStatus `json:"status,omitempty"`
+}
+
+// CyclrCredentialList contains a list of CyclrCredential.
+// +kubebuilder:object:root=true
+type CyclrCredentialList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []CyclrCredential `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(func(s *runtime.Scheme) error {
+		s.AddKnownTypes(SchemeGroupVersion, &CyclrCredential{}, &CyclrCredentialList{})
+		return nil
+	})
+}

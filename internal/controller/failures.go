@@ -1,0 +1,77 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"errors"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+)
+
+// attemptFailure classifies a failed token request. Its message is the cyclr error's, which
+// carries the HTTP status and OAuth error code only, never a body or a secret.
+func attemptFailure(err error) *failure {
+	f := &failure{attempted: true, message: err.Error(), class: failureUnavailable,
+		reason: authv1alpha1.ReasonCyclrUnavailable}
+	var auth *cyclr.AuthError
+	var unavailable *cyclr.UnavailableError
+	var invalid *cyclr.InvalidResponseError
+	switch {
+	case errors.As(err, &auth):
+		f.reason, f.class = authv1alpha1.ReasonAuthenticationFailed, failureAuthentication
+	case errors.As(err, &unavailable):
+		f.retryAfter = unavailable.RetryAfter
+	case errors.As(err, &invalid):
+		f.reason = authv1alpha1.ReasonInvalidTokenResponse
+	}
+	return f
+}
+
+// failureMemory remembers, per credential, the fingerprint of the inputs whose last token
+// request failed, so a change to them (a fixed password) is tried at once instead of after
+// the backoff. It is an optimisation only: after a restart the backoff in status applies.
+type failureMemory struct {
+	mu     sync.Mutex
+	failed map[types.NamespacedName]string
+}
+
+func (m *failureMemory) remember(key types.NamespacedName, fingerprint string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failed == nil {
+		m.failed = map[types.NamespacedName]string{}
+	}
+	m.failed[key] = fingerprint
+}
+
+func (m *failureMemory) forget(key types.NamespacedName) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.failed, key)
+}
+
+// changed reports whether the inputs differ from those that failed last.
+func (m *failureMemory) changed(key types.NamespacedName, fingerprint string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	failed, ok := m.failed[key]
+	return ok && failed != fingerprint
+}

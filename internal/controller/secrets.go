@@ -1,0 +1,128 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+)
+
+// Keys of the target Secret (DESIGN.md section 4): what pods read.
+const (
+	targetAccessToken   = "access_token"
+	targetTokenType     = "token_type"
+	targetAuthorization = "authorization"
+	targetExpiresAt     = "expires_at"
+	targetAPIURL        = "api_url"
+	targetAccountID     = "account_id"
+)
+
+// managedLabels mark every Secret the operator writes; the manager's cache selects on the
+// first, so these Secrets are the only ones it holds in full.
+func managedLabels(cred *authv1alpha1.CyclrCredential) map[string]string {
+	return map[string]string{
+		authv1alpha1.ManagedByLabel:  authv1alpha1.ManagedByValue,
+		authv1alpha1.CredentialLabel: cred.Name,
+	}
+}
+
+// targetData is the target Secret's data for the stored token: never the refresh token.
+func targetData(cred *authv1alpha1.CyclrCredential, s *tokenState) map[string][]byte {
+	data := map[string][]byte{
+		targetAccessToken:   []byte(s.token.AccessToken),
+		targetTokenType:     []byte(s.token.TokenType),
+		targetAuthorization: []byte("Bearer " + s.token.AccessToken),
+		targetExpiresAt:     []byte(s.token.ExpiresAt.UTC().Format(time.RFC3339)),
+		targetAPIURL:        []byte(cred.Spec.APIURL),
+	}
+	if cred.Spec.AccountID != "" {
+		data[targetAccountID] = []byte(cred.Spec.AccountID)
+	}
+	return data
+}
+
+// ownedBy reports whether secret is controlled by cred; a Secret that is not, whatever its
+// labels say, is never written (TargetSecretConflict).
+func ownedBy(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
+	return metav1.IsControlledBy(secret, cred)
+}
+
+func conflictError(cred *authv1alpha1.CyclrCredential, name string) *configError {
+	return &configError{
+		reason: authv1alpha1.ReasonTargetSecretConflict,
+		message: fmt.Sprintf("Secret %q already exists and is not owned by this CyclrCredential; "+
+			"delete it or set spec.target.name to another name", name),
+	}
+}
+
+// applyTarget makes secret the target Secret for s, keeping labels and annotations that others
+// added. It reports whether anything changed.
+func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *tokenState, scheme *runtime.Scheme) (bool, error) {
+	before := secret.DeepCopy()
+	labels := maps.Clone(cred.Spec.Target.Labels)
+	maps.Copy(labels, managedLabels(cred)) // ours win: the cache selects on them
+	secret.Labels = mergeInto(secret.Labels, labels)
+	secret.Annotations = mergeInto(secret.Annotations, cred.Spec.Target.Annotations)
+	secret.Type = corev1.SecretTypeOpaque
+	secret.Data = targetData(cred, s)
+	secret.StringData = nil
+	if err := controllerutil.SetControllerReference(cred, secret, scheme); err != nil {
+		return false, fmt.Errorf("setting owner of Secret %q: %w", secret.Name, err)
+	}
+	return !secretEqual(before, secret), nil
+}
+
+// applyState makes secret the state Secret holding s.
+func applyState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *tokenState, scheme *runtime.Scheme) error {
+	labels := managedLabels(cred)
+	labels[authv1alpha1.RoleLabel] = authv1alpha1.RoleState
+	secret.Labels = mergeInto(secret.Labels, labels)
+	secret.Type = corev1.SecretTypeOpaque
+	secret.Data = s.secretData()
+	if err := controllerutil.SetControllerReference(cred, secret, scheme); err != nil {
+		return fmt.Errorf("setting owner of Secret %q: %w", secret.Name, err)
+	}
+	return nil
+}
+
+func mergeInto(dst, src map[string]string) map[string]string {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]string, len(src))
+	}
+	maps.Copy(dst, src)
+	return dst
+}
+
+func secretEqual(a, b *corev1.Secret) bool {
+	return a.Type == b.Type &&
+		maps.Equal(a.Labels, b.Labels) &&
+		maps.Equal(a.Annotations, b.Annotations) &&
+		maps.EqualFunc(a.Data, b.Data, bytes.Equal) &&
+		len(a.OwnerReferences) == len(b.OwnerReferences)
+}

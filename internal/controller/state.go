@@ -1,0 +1,125 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+)
+
+// Keys of the operator's private state Secret. The refresh token lives only here.
+const (
+	stateAccessToken  = "access_token"
+	stateRefreshToken = "refresh_token"
+	stateTokenType    = "token_type"
+	stateGrant        = "grant"
+	stateIssuedAt     = "issued_at"
+	stateExpiresAt    = "expires_at"
+	stateFingerprint  = "fingerprint"
+)
+
+// stateSuffix names the state Secret after its credential; names that would grow past the
+// Kubernetes limit are shortened with a hash so they stay unique.
+const stateSuffix = "-cyclr-state"
+
+// tokenState is the current token and the inputs it was obtained with.
+type tokenState struct {
+	token cyclr.Token
+	// fingerprint identifies the spec and login the token was obtained with; when either
+	// changes, the token no longer fits and a new one is issued.
+	fingerprint string
+}
+
+// fits reports whether the stored token was obtained with these inputs and is unexpired.
+func (s *tokenState) fits(fingerprint string, now time.Time) bool {
+	return s != nil && s.fingerprint == fingerprint && now.Before(s.token.ExpiresAt)
+}
+
+// valid reports whether the stored token still works, whatever it was obtained with.
+func (s *tokenState) valid(now time.Time) bool {
+	return s != nil && now.Before(s.token.ExpiresAt)
+}
+
+func stateSecretName(credentialName string) string {
+	const maxName = 253
+	if len(credentialName)+len(stateSuffix) <= maxName {
+		return credentialName + stateSuffix
+	}
+	sum := sha256.Sum256([]byte(credentialName))
+	short := hex.EncodeToString(sum[:4])
+	return credentialName[:maxName-len(stateSuffix)-len(short)-1] + "-" + short + stateSuffix
+}
+
+// stateFromSecret parses the state Secret; a missing or damaged one yields nil, which makes
+// the operator sign in again rather than trust half a state.
+func stateFromSecret(secret *corev1.Secret) *tokenState {
+	if secret == nil {
+		return nil
+	}
+	d := secret.Data
+	issued, errIssued := time.Parse(time.RFC3339Nano, string(d[stateIssuedAt]))
+	expires, errExpires := time.Parse(time.RFC3339Nano, string(d[stateExpiresAt]))
+	if errIssued != nil || errExpires != nil || len(d[stateAccessToken]) == 0 || len(d[stateFingerprint]) == 0 {
+		return nil
+	}
+	return &tokenState{
+		token: cyclr.Token{
+			AccessToken:  string(d[stateAccessToken]),
+			RefreshToken: string(d[stateRefreshToken]),
+			TokenType:    string(d[stateTokenType]),
+			Grant:        cyclr.Grant(d[stateGrant]),
+			IssuedAt:     issued,
+			ExpiresAt:    expires,
+		},
+		fingerprint: string(d[stateFingerprint]),
+	}
+}
+
+func (s *tokenState) secretData() map[string][]byte {
+	return map[string][]byte{
+		stateAccessToken:  []byte(s.token.AccessToken),
+		stateRefreshToken: []byte(s.token.RefreshToken),
+		stateTokenType:    []byte(s.token.TokenType),
+		stateGrant:        []byte(s.token.Grant),
+		stateIssuedAt:     []byte(s.token.IssuedAt.UTC().Format(time.RFC3339Nano)),
+		stateExpiresAt:    []byte(s.token.ExpiresAt.UTC().Format(time.RFC3339Nano)),
+		stateFingerprint:  []byte(s.fingerprint),
+	}
+}
+
+// fingerprint identifies what a token was obtained with: the whole spec except suspend (a
+// spec change issues a new token, pausing does not) and the login read from the Secret.
+// It is a SHA-256 kept only in the state Secret, never in status.
+func fingerprint(spec *authv1alpha1.CyclrCredentialSpec, login cyclr.Request) string {
+	s := spec.DeepCopy()
+	s.Suspend = false
+	specJSON, _ := json.Marshal(s) // a plain struct of strings and maps: cannot fail
+	h := sha256.New()
+	for _, part := range [][]byte{specJSON, []byte(login.ClientID), []byte(login.Username),
+		[]byte(login.Password), []byte(login.ClientSecret)} {
+		_, _ = h.Write(part)
+		_, _ = h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,118 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+)
+
+// cachedSecret reads a Secret the operator manages from the cache; nil when absent.
+func (r *CyclrCredentialReconciler) cachedSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %q: %w", name, err)
+	}
+	return secret, nil
+}
+
+// ownedState is the token in the state Secret, if cred owns it.
+func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *tokenState {
+	if secret == nil || !ownedBy(secret, cred) {
+		return nil
+	}
+	return stateFromSecret(secret)
+}
+
+// readTarget returns the target Secret (nil when absent), or a configError when the name
+// belongs to a Secret this credential does not own. The cache holds only managed Secrets, so
+// a miss is confirmed with a metadata-only read from the API server.
+func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
+	name := cred.TargetSecretName()
+	if name == stateSecretName(cred.Name) {
+		return nil, conflictError(cred, name)
+	}
+	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if secret == nil {
+		meta := &metav1.PartialObjectMetadata{}
+		meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: name}, meta)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading target Secret %q: %w", name, err)
+		}
+		// Ours but not in the cache yet (or its labels were removed): rewritten whole below.
+		secret = &corev1.Secret{ObjectMeta: meta.ObjectMeta}
+	}
+	if !ownedBy(secret, cred) {
+		return nil, conflictError(cred, name)
+	}
+	return secret, nil
+}
+
+// ensureTarget writes the token of res into the target Secret when it differs, and announces a
+// restore (a deleted or edited target put back without calling Cyclr) with an event.
+func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res result) error {
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cred.Namespace, Name: cred.TargetSecretName()}}
+	if existing != nil {
+		secret = existing.DeepCopy()
+	}
+	changed, err := applyTarget(secret, cred, res.state, r.Scheme)
+	if err != nil || !changed {
+		return err
+	}
+	if existing == nil {
+		err = r.Create(ctx, secret)
+	} else {
+		err = r.Update(ctx, secret)
+	}
+	if err != nil {
+		return fmt.Errorf("writing target Secret %q: %w", secret.Name, err)
+	}
+	if !res.renewed {
+		r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, EventRestored, "WriteSecret",
+			"restored target Secret %q from the stored token, valid until %s", secret.Name, stamp(res.state.token.ExpiresAt))
+	}
+	return nil
+}
+
+// readyReasonIs reports whether cred's Ready condition already carries reason, so a lasting
+// problem is announced by one event, not one per reconcile.
+func readyReasonIs(cred *authv1alpha1.CyclrCredential, reason string) bool {
+	for _, c := range cred.Status.Conditions {
+		if c.Type == authv1alpha1.ConditionReady {
+			return c.Reason == reason
+		}
+	}
+	return false
+}

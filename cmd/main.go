@@ -38,6 +38,7 @@ import (
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/logging"
 )
 
 var (
@@ -76,6 +77,7 @@ func main() {
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	opts.Level = logging.Capped(opts.Level)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
 	var tlsOpts []func(*tls.Config)

@@ -82,8 +82,8 @@ func conflictError(cred *authv1alpha1.CyclrCredential, name string) *configError
 // added. It reports whether anything changed.
 func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *tokenState, scheme *runtime.Scheme) (bool, error) {
 	before := secret.DeepCopy()
-	labels := maps.Clone(cred.Spec.Target.Labels)
-	maps.Copy(labels, managedLabels(cred)) // ours win: the cache selects on them
+	// Ours win over spec.target.labels: the cache selects on them.
+	labels := mergeInto(maps.Clone(cred.Spec.Target.Labels), managedLabels(cred))
 	secret.Labels = mergeInto(secret.Labels, labels)
 	secret.Annotations = mergeInto(secret.Annotations, cred.Spec.Target.Annotations)
 	secret.Type = corev1.SecretTypeOpaque

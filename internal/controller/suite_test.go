@@ -1,0 +1,354 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/rand"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"go.uber.org/zap/zapcore"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/logging"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
+)
+
+// The integration tests run the real reconciler in a real manager against a real API server
+// and the Cyclr emulator over HTTP. Each test has its own namespace, emulator and manager
+// (watching only that namespace), so tests run in parallel without seeing each other.
+
+var (
+	testCfg    *rest.Config
+	testScheme = runtime.NewScheme()
+	k8s        client.Client // talks to the API server directly, never through a cache
+)
+
+// Logins known to every test's emulator. The secrets are distinctive so the leak test can
+// search for them.
+const (
+	partnerClientID = "partner-client"
+	partnerUser     = "alice"
+	partnerPassword = "pw-S3CRET-alice-7f1e"
+	accountID       = "acct-42"
+	ccClientID      = "cc-client"
+	ccClientSecret  = "cs-S3CRET-cc-91ab"
+)
+
+func TestMain(m *testing.M) {
+	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, authv1alpha1.AddToScheme} {
+		if err := add(testScheme); err != nil {
+			panic(err)
+		}
+	}
+	cfg, stop, err := testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testCfg = cfg
+	if k8s, err = client.New(cfg, client.Options{Scheme: testScheme}); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	if err := stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
+	}
+	os.Exit(code)
+}
+
+// zapDebugAll asks for every V-level, as a user turning verbosity all the way up would; the
+// operator's cap (logging.Capped) still applies, so the leak test sees all it can ever log.
+const zapDebugAll = zapcore.Level(-10)
+
+// harness is one test's namespace, Cyclr emulator and manager.
+type harness struct {
+	t       *testing.T
+	ctx     context.Context
+	ns      string
+	cyclr   *cyclrtest.Server
+	logs    *syncBuffer
+	stopMgr context.CancelFunc
+	mgrDone chan error
+}
+
+func newHarness(t *testing.T, opts ...cyclrtest.Option) *harness {
+	t.Helper()
+	t.Parallel()
+	h := &harness{t: t, ctx: t.Context(), ns: "t-" + rand.String(8), logs: &syncBuffer{}}
+	h.cyclr = cyclrtest.NewServer(opts...)
+	t.Cleanup(h.cyclr.Close)
+	h.cyclr.AddPartner(partnerClientID, partnerUser, partnerPassword)
+	h.cyclr.AddAccount(accountID)
+	h.cyclr.AddClient(ccClientID, ccClientSecret)
+	h.must(k8s.Create(h.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: h.ns}}))
+	h.startManager()
+	t.Cleanup(func() {
+		h.stopManager()
+		if t.Failed() {
+			t.Logf("manager log:\n%s", h.logs.String())
+		}
+	})
+	return h
+}
+
+func (h *harness) must(err error) {
+	h.t.Helper()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// startManager runs a manager like cmd/main.go does, watching only the test's namespace.
+func (h *harness) startManager() {
+	h.t.Helper()
+	mgr, err := ctrl.NewManager(testCfg, ctrl.Options{
+		Scheme:                 testScheme,
+		Logger:                 zap.New(zap.WriteTo(h.logs), zap.UseDevMode(false), zap.Level(logging.Capped(zapDebugAll))),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  CacheOptions([]string{h.ns}),
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	h.must(err)
+	r := &CyclrCredentialReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Scheme:    mgr.GetScheme(),
+		Cyclr:     cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}),
+		Recorder:  mgr.GetEventRecorder("cyclr-token-operator"),
+		Clock:     clock.RealClock{},
+	}
+	h.must(r.SetupWithManager(mgr, Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
+	ctx, cancel := context.WithCancel(context.Background())
+	h.stopMgr, h.mgrDone = cancel, make(chan error, 1)
+	go func() { h.mgrDone <- mgr.Start(ctx) }()
+}
+
+// stopManager stops the manager as SIGTERM does and checks that it exits cleanly.
+func (h *harness) stopManager() {
+	h.t.Helper()
+	if h.stopMgr == nil {
+		return
+	}
+	h.stopMgr()
+	h.stopMgr = nil
+	select {
+	case err := <-h.mgrDone:
+		if err != nil {
+			h.t.Errorf("manager exited with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		h.t.Error("manager did not stop within 30s")
+	}
+}
+
+func (h *harness) loginSecret(name string, data map[string]string) *corev1.Secret {
+	h.t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name}, StringData: data}
+	h.must(k8s.Create(h.ctx, s))
+	return s
+}
+
+func partnerLogin() map[string]string {
+	return map[string]string{"username": partnerUser, "password": partnerPassword, "client_id": partnerClientID}
+}
+
+// credential creates a CyclrCredential pointing at the emulator and the Secret "login".
+func (h *harness) credential(name string, mutate ...func(*authv1alpha1.CyclrCredential)) *authv1alpha1.CyclrCredential {
+	h.t.Helper()
+	c := &authv1alpha1.CyclrCredential{
+		ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name},
+		Spec: authv1alpha1.CyclrCredentialSpec{
+			APIURL:               h.cyclr.URL,
+			CredentialsSecretRef: authv1alpha1.CredentialsSecretRef{Name: "login"},
+		},
+	}
+	for _, m := range mutate {
+		m(c)
+	}
+	h.must(k8s.Create(h.ctx, c))
+	return c
+}
+
+func (h *harness) get(name string) *authv1alpha1.CyclrCredential {
+	h.t.Helper()
+	c := &authv1alpha1.CyclrCredential{}
+	h.must(k8s.Get(h.ctx, client.ObjectKey{Namespace: h.ns, Name: name}, c))
+	return c
+}
+
+func (h *harness) update(name string, mutate func(*authv1alpha1.CyclrCredential)) {
+	h.t.Helper()
+	h.eventually(10*time.Second, func() error {
+		c := h.get(name)
+		mutate(c)
+		return k8s.Update(h.ctx, c)
+	})
+}
+
+// eventually polls f until it returns nil or the deadline passes.
+func (h *harness) eventually(timeout time.Duration, f func() error) {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("not true after %s: %v", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// holds checks that f stays nil for the whole window: for things that must NOT happen.
+func (h *harness) holds(window time.Duration, f func() error) {
+	h.t.Helper()
+	deadline := time.Now().Add(window)
+	for time.Now().Before(deadline) {
+		if err := f(); err != nil {
+			h.t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitReady waits until the credential's Ready condition, for its current generation, has
+// the given reason, and returns the credential.
+func (h *harness) waitReady(name, reason string, timeout time.Duration) *authv1alpha1.CyclrCredential {
+	h.t.Helper()
+	var c *authv1alpha1.CyclrCredential
+	h.eventually(timeout, func() error {
+		c = h.get(name)
+		cond := meta.FindStatusCondition(c.Status.Conditions, authv1alpha1.ConditionReady)
+		switch {
+		case cond == nil:
+			return fmt.Errorf("%s: no Ready condition", name)
+		case cond.ObservedGeneration != c.Generation || cond.Reason != reason:
+			return fmt.Errorf("%s: Ready %s/%s (generation %d of %d): %s", name, cond.Status, cond.Reason,
+				cond.ObservedGeneration, c.Generation, cond.Message)
+		}
+		return nil
+	})
+	return c
+}
+
+func (h *harness) secret(name string) (*corev1.Secret, error) {
+	s := &corev1.Secret{}
+	return s, k8s.Get(h.ctx, client.ObjectKey{Namespace: h.ns, Name: name}, s)
+}
+
+// targetToken is the access token in the target Secret.
+func (h *harness) targetToken(name string) string {
+	h.t.Helper()
+	s, err := h.secret(name)
+	h.must(err)
+	return string(s.Data["access_token"])
+}
+
+// requests checks the emulator's total count of token requests.
+func (h *harness) requests(want int) error {
+	if got := h.cyclr.Requests(); got != want {
+		return fmt.Errorf("Cyclr received %d token requests, want %d", got, want)
+	}
+	return nil
+}
+
+func (h *harness) events() []eventsv1.Event {
+	h.t.Helper()
+	var list eventsv1.EventList
+	h.must(k8s.List(h.ctx, &list, client.InNamespace(h.ns)))
+	return list.Items
+}
+
+// waitEvent waits for an event with reason about the credential name.
+func (h *harness) waitEvent(name, reason string) eventsv1.Event {
+	h.t.Helper()
+	var found eventsv1.Event
+	h.eventually(10*time.Second, func() error {
+		for _, e := range h.events() {
+			if e.Regarding.Name == name && e.Reason == reason {
+				found = e
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s event for %s", reason, name)
+	})
+	return found
+}
+
+func notFound(err error) error {
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return fmt.Errorf("want NotFound, got %v", err)
+}
+
+// syncBuffer collects the manager's log output for the leak test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// containsAny returns the first of needles found in haystack.
+func containsAny(haystack string, needles ...string) (string, bool) {
+	for _, n := range needles {
+		if n != "" && strings.Contains(haystack, n) {
+			return n, true
+		}
+	}
+	return "", false
+}

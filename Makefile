@@ -60,8 +60,8 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet control-plane ## Run all tests against a real kube-apiserver and etcd (built from source by hack/).
-	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go test $$(go list ./... | grep -v /e2e) -coverprofile cover.out -timeout 20m
+test: manifests generate fmt vet control-plane kustomize ## Run all tests against a real kube-apiserver and etcd (built from source by hack/).
+	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" KUSTOMIZE="$(KUSTOMIZE)" go test $$(go list ./... | grep -v /e2e) -coverprofile cover.out -timeout 20m
 	$(MAKE) fuzz
 
 FUZZTIME ?= 10s
@@ -91,9 +91,24 @@ lint-config: golangci-lint ## Verify golangci-lint linter configuration
 build: manifests generate fmt vet ## Build manager binary.
 	go build -o bin/manager ./cmd
 
+# RUN_ARGS are passed to the manager by `make run` when a cluster is reachable, e.g.
+# make run RUN_ARGS="--namespaces=integrations --zap-log-level=debug"
+RUN_ARGS ?=
 .PHONY: run
-run: manifests generate fmt vet ## Run a controller from your host.
-	go run ./cmd
+run: manifests generate fmt vet ## Run the operator from your host against the current kube context; with no reachable cluster, run the local demo (make demo).
+	@if timeout 10 "$(KUBECTL)" version --request-timeout=5s >/dev/null 2>&1; then \
+		echo "run: running the manager against kube context '$$("$(KUBECTL)" config current-context 2>/dev/null)'"; \
+		"$(KUBECTL)" get crd cyclrcredentials.auth.cyclr-operator.io >/dev/null 2>&1 || \
+			echo "run: warning: the CyclrCredential CRD is not installed in this cluster: run 'make install' first"; \
+		go run ./cmd $(RUN_ARGS); \
+	else \
+		echo "run: no reachable Kubernetes cluster ('$(KUBECTL) version' failed): running the local demo instead"; \
+		hack/demo.sh; \
+	fi
+
+.PHONY: demo
+demo: manifests ## Run the local demo: a control plane from bin/k8s, the Cyclr emulator, the samples and the manager (Ctrl-C stops all).
+	hack/demo.sh
 
 # If you wish to build the manager image targeting other platforms you can use the --platform flag.
 # (i.e. docker build --platform linux/arm64). However, you must enable docker buildKit for it.
@@ -148,12 +163,16 @@ uninstall: manifests kustomize ## Uninstall CRDs from the K8s cluster specified 
 	if [ -n "$$out" ]; then echo "$$out" | "$(KUBECTL)" delete --ignore-not-found=$(ignore-not-found) -f -; else echo "No CRDs to delete; skipping."; fi
 
 .PHONY: deploy
-deploy: manifests kustomize ## Deploy controller to the K8s cluster specified in ~/.kube/config.
+deploy: manifests kustomize ## Deploy the operator (image IMG) to the current kube context and wait for it to roll out.
+	@if [ "${IMG}" = "controller:latest" ]; then echo "deploy: warning: IMG is the placeholder controller:latest; pass IMG=<registry>/cyclr-token-operator:<tag>"; fi
 	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
 	"$(KUSTOMIZE)" build config/default | "$(KUBECTL)" apply -f -
+	"$(KUBECTL)" -n cyclr-token-operator-system rollout status deployment/cyclr-token-operator-controller-manager --timeout=$(DEPLOY_TIMEOUT)
+
+DEPLOY_TIMEOUT ?= 180s
 
 .PHONY: undeploy
-undeploy: kustomize ## Undeploy controller from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
+undeploy: kustomize ## Undeploy the operator, its CRD (and so every CyclrCredential) and its namespace. Call with ignore-not-found=true to ignore resource not found errors during deletion.
 	"$(KUSTOMIZE)" build config/default | "$(KUBECTL)" delete --ignore-not-found=$(ignore-not-found) -f -
 
 ##@ Dependencies

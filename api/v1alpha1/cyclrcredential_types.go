@@ -97,13 +97,14 @@ type TargetSecret struct {
 }
 
 // CyclrCredentialSpec is the desired state: which Cyclr login to use and where to put the token.
-// +kubebuilder:validation:XValidation:rule="self.grant != 'ClientCredentials' || !has(self.rotation) || self.rotation == 'RefreshToken'",message="rotation applies to the Password grant only; ClientCredentials always obtains a new token (leave rotation unset)"
+// +kubebuilder:validation:XValidation:rule="self.grant != 'ClientCredentials' || !has(self.rotation) || self.rotation == 'RefreshToken'",fieldPath=".rotation",message="rotation Reauthenticate applies to the Password grant only; ClientCredentials always obtains a new token (leave rotation unset)"
 type CyclrCredentialSpec struct {
 	// apiURL is the Cyclr API root, e.g. https://api.eu.cyclr.com. https is required, except
 	// http to localhost, 127.0.0.1 or [::1].
 	// +kubebuilder:default="https://api.cyclr.com"
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != '' && (url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && url(self).getHostname() in ['localhost', '127.0.0.1', '::1']))",message="apiURL must be an https:// URL with a host (http:// is allowed only for localhost, 127.0.0.1 and [::1])"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('@') && !self.contains('?') && !self.contains('#')",message="apiURL must not contain user info, a query or a fragment: credentials belong in the credentials Secret"
 	// +optional
 	APIURL string `json:"apiURL,omitempty"`
 
@@ -137,11 +138,15 @@ type CyclrCredentialSpec struct {
 	// +optional
 	Rotation RotationStrategy `json:"rotation,omitempty"`
 
-	// refreshBefore is how long before expiry the token is renewed; default one third of
-	// the token's lifetime.
+	// The rule checks the syntax before calling duration(), so a malformed value gets the
+	// rule's message rather than a CEL conversion error; at most four parts of at most five
+	// digits keep the value far below the ~292 years at which duration() would overflow.
+
+	// refreshBefore is how long before expiry the token is renewed, as a duration such as
+	// 72h or 1h30m; default one third of the token's lifetime.
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:Pattern=`^-?([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="refreshBefore must be a positive duration such as 72h"
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,5}([.][0-9]{1,9})?(ns|us|µs|ms|s|m|h)){1,4}$') && duration(self) > duration('0s')",message="refreshBefore must be a positive duration such as 72h or 1h30m (units: h, m, s, ms, us, ns)"
 	// +optional
 	RefreshBefore *metav1.Duration `json:"refreshBefore,omitempty"`
 

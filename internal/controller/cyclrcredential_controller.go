@@ -178,14 +178,16 @@ func (r *CyclrCredentialReconciler) refreshFromAPIServer(ctx context.Context, cr
 	case err != nil:
 		return nil, fmt.Errorf("reading state Secret: %w", err)
 	case !ownedBy(secret, cred):
-		return nil, conflictError(cred, secret.Name)
+		return nil, conflictError(secret.Name)
 	}
 	return secret, nil
 }
 
 // obtain asks Cyclr for a token: a sign-in for actionIssue; for actionRenew, as spec.rotation
 // says. It returns the event reason that describes what happened.
-func (r *CyclrCredentialReconciler) obtain(ctx context.Context, cred *authv1alpha1.CyclrCredential, act action, state *tokenState, login cyclr.Request) (cyclr.Token, string, error) {
+func (r *CyclrCredentialReconciler) obtain(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, act action, state *tokenState, login cyclr.Request,
+) (cyclr.Token, string, error) {
 	if act == actionIssue {
 		tok, err := r.requestToken(ctx, login)
 		return tok, EventIssued, err
@@ -218,7 +220,9 @@ func (r *CyclrCredentialReconciler) requestToken(ctx context.Context, req cyclr.
 
 // saveState writes the state Secret, retrying on write conflicts: once Cyclr has answered,
 // the new tokens must not be dropped over a stale resourceVersion.
-func (r *CyclrCredentialReconciler) saveState(ctx context.Context, cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *tokenState) error {
+func (r *CyclrCredentialReconciler) saveState(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *tokenState,
+) error {
 	key := client.ObjectKey{Namespace: cred.Namespace, Name: stateSecretName(cred.Name)}
 	retriable := func(err error) bool { return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) }
 	return retry.OnError(retry.DefaultRetry, retriable, func() error {
@@ -247,18 +251,22 @@ func (r *CyclrCredentialReconciler) saveState(ctx context.Context, cred *authv1a
 }
 
 // liveOwnedSecret reads a Secret from the API server and refuses one the credential does not own.
-func (r *CyclrCredentialReconciler) liveOwnedSecret(ctx context.Context, cred *authv1alpha1.CyclrCredential, key client.ObjectKey) (*corev1.Secret, error) {
+func (r *CyclrCredentialReconciler) liveOwnedSecret(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, key client.ObjectKey,
+) (*corev1.Secret, error) {
 	secret := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, key, secret); err != nil {
 		return nil, err
 	}
 	if !ownedBy(secret, cred) {
-		return nil, conflictError(cred, key.Name)
+		return nil, conflictError(key.Name)
 	}
 	return secret, nil
 }
 
-func (r *CyclrCredentialReconciler) writeStatus(ctx context.Context, cred *authv1alpha1.CyclrCredential, status authv1alpha1.CyclrCredentialStatus) error {
+func (r *CyclrCredentialReconciler) writeStatus(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, status authv1alpha1.CyclrCredentialStatus,
+) error {
 	if equality.Semantic.DeepEqual(cred.Status, status) {
 		return nil
 	}

@@ -26,6 +26,13 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 )
 
+// credentialLabels identify a CyclrCredential in the per-credential gauges.
+var credentialLabels = []string{"namespace", "name"}
+
+func labelsOf(namespace, name string) prometheus.Labels {
+	return prometheus.Labels{credentialLabels[0]: namespace, credentialLabels[1]: name}
+}
+
 // Metrics of DESIGN.md section 6. Labels are names and enums only, never a secret.
 var (
 	tokenRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -40,15 +47,15 @@ var (
 	credentialExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "cyclr_credential_expiry_timestamp_seconds",
 		Help: "Unix time at which the credential's current token expires.",
-	}, []string{"namespace", "name"})
+	}, credentialLabels)
 	credentialRefresh = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "cyclr_credential_refresh_timestamp_seconds",
 		Help: "Unix time of the credential's next planned refresh or retry.",
-	}, []string{"namespace", "name"})
+	}, credentialLabels)
 	credentialReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "cyclr_credential_ready",
 		Help: "1 when the credential's Ready condition is True, else 0.",
-	}, []string{"namespace", "name"})
+	}, credentialLabels)
 )
 
 func init() {
@@ -61,7 +68,7 @@ func observeTokenRequest(grant cyclr.Grant, elapsed time.Duration, err error) {
 }
 
 func recordCredentialMetrics(cred *authv1alpha1.CyclrCredential) {
-	labels := prometheus.Labels{"namespace": cred.Namespace, "name": cred.Name}
+	labels := labelsOf(cred.Namespace, cred.Name)
 	st := cred.Status
 	setOrDelete(credentialExpiry, labels, st.ExpiresAt != nil, func() float64 { return float64(st.ExpiresAt.Unix()) })
 	setOrDelete(credentialRefresh, labels, st.RefreshAt != nil, func() float64 { return float64(st.RefreshAt.Unix()) })
@@ -83,7 +90,7 @@ func setOrDelete(g *prometheus.GaugeVec, labels prometheus.Labels, present bool,
 }
 
 func forgetCredentialMetrics(namespace, name string) {
-	labels := prometheus.Labels{"namespace": namespace, "name": name}
+	labels := labelsOf(namespace, name)
 	for _, g := range []*prometheus.GaugeVec{credentialExpiry, credentialRefresh, credentialReady} {
 		g.Delete(labels)
 	}

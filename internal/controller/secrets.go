@@ -70,7 +70,7 @@ func ownedBy(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
 	return metav1.IsControlledBy(secret, cred)
 }
 
-func conflictError(cred *authv1alpha1.CyclrCredential, name string) *configError {
+func conflictError(name string) *configError {
 	return &configError{
 		reason: authv1alpha1.ReasonTargetSecretConflict,
 		message: fmt.Sprintf("Secret %q already exists and is not owned by this CyclrCredential; "+

@@ -20,6 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -68,7 +69,9 @@ func stateSecretName(credentialName string) string {
 	}
 	sum := sha256.Sum256([]byte(credentialName))
 	short := hex.EncodeToString(sum[:4])
-	return credentialName[:maxName-len(stateSuffix)-len(short)-1] + "-" + short + stateSuffix
+	// A DNS subdomain's labels must end alphanumeric: do not leave a '.' or '-' before the hash.
+	prefix := strings.TrimRight(credentialName[:maxName-len(stateSuffix)-len(short)-1], ".-")
+	return prefix + "-" + short + stateSuffix
 }
 
 // stateFromSecret parses the state Secret; a missing or damaged one yields nil, which makes

@@ -18,6 +18,7 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -75,9 +76,18 @@ func nextStatus(cred *authv1alpha1.CyclrCredential, r result, now time.Time) aut
 			ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", stamp(r.state.token.ExpiresAt))
 		}
 	case r.waited:
+		ready.Status, ready.Reason = metav1.ConditionUnknown, "RetryPending"
+		ready.Message = "waiting for the next attempt at " + stamp(st.RefreshAt.Time)
 		if c := meta.FindStatusCondition(st.Conditions, authv1alpha1.ConditionReady); c != nil {
 			ready = *c
 			ready.ObservedGeneration = cred.Generation
+		}
+		if ready.Reason == authv1alpha1.ReasonRefreshFailing && !valid {
+			// RefreshFailing promises a valid token; it expired while the retry waits. The
+			// message starts with the reason of the failure (see below).
+			reason, _, _ := strings.Cut(ready.Message, ":")
+			ready.Status, ready.Reason = metav1.ConditionFalse, reason
+			ready.Message = "the token has expired; " + ready.Message
 		}
 	case f == nil:
 		st.FailedAttempts, st.LastFailureTime = 0, nil
@@ -90,7 +100,8 @@ func nextStatus(cred *authv1alpha1.CyclrCredential, r result, now time.Time) aut
 		if f.attempted {
 			st.FailedAttempts++
 			st.LastFailureTime = timePtr(now)
-			st.RefreshAt = timePtr(now.Add(retryDelay(f.class, st.FailedAttempts, f.retryAfter)))
+			// Rounded up, not down: the retry must not come before the backoff or Retry-After.
+			st.RefreshAt = timePtr(ceilSecond(now.Add(retryDelay(f.class, st.FailedAttempts, f.retryAfter))))
 			next = "next attempt at " + stamp(st.RefreshAt.Time)
 		}
 		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, f.reason, f.message+"; "+next
@@ -126,6 +137,14 @@ func requeueAfter(st authv1alpha1.CyclrCredentialStatus, s *tokenState, now time
 func timePtr(t time.Time) *metav1.Time {
 	mt := metav1.NewTime(t.UTC().Truncate(time.Second))
 	return &mt
+}
+
+// ceilSecond rounds t up to a whole second, the precision the API server keeps.
+func ceilSecond(t time.Time) time.Time {
+	if tr := t.Truncate(time.Second); !tr.Equal(t) {
+		return tr.Add(time.Second)
+	}
+	return t
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -51,17 +51,19 @@ func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *toke
 
 // readTarget returns the target Secret (nil when absent), or a configError when the name
 // belongs to a Secret this credential does not own. The cache holds only managed Secrets, so
-// a miss is confirmed with a metadata-only read from the API server.
+// a miss is confirmed with a metadata-only read from the API server, and so is a cached Secret
+// that is not ours: the cache may lag behind the event that started this reconcile (the
+// metadata watch can report a conflicting Secret's deletion before the cache drops it).
 func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
 	name := cred.TargetSecretName()
 	if name == stateSecretName(cred.Name) {
-		return nil, conflictError(cred, name)
+		return nil, conflictError(name)
 	}
 	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
 	if err != nil {
 		return nil, err
 	}
-	if secret == nil {
+	if secret == nil || !ownedBy(secret, cred) {
 		meta := &metav1.PartialObjectMetadata{}
 		meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: name}, meta)
@@ -75,14 +77,16 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 		secret = &corev1.Secret{ObjectMeta: meta.ObjectMeta}
 	}
 	if !ownedBy(secret, cred) {
-		return nil, conflictError(cred, name)
+		return nil, conflictError(name)
 	}
 	return secret, nil
 }
 
 // ensureTarget writes the token of res into the target Secret when it differs, and announces a
 // restore (a deleted or edited target put back without calling Cyclr) with an event.
-func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res result) error {
+func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res result,
+) error {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cred.Namespace, Name: cred.TargetSecretName()}}
 	if existing != nil {
 		secret = existing.DeepCopy()

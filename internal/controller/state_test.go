@@ -1,0 +1,295 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+)
+
+var stateIssued = time.Date(2026, time.February, 10, 14, 15, 16, 123456789, time.UTC)
+
+func sampleState() *tokenState {
+	return &tokenState{
+		token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET", TokenType: "bearer",
+			Grant: cyclr.GrantRefreshToken, IssuedAt: stateIssued, ExpiresAt: stateIssued.Add(1209599 * time.Second)},
+		fingerprint: "0f1e2d3c",
+	}
+}
+
+func stateSecret(data map[string][]byte) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "partner" + stateSuffix}, Data: data}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	cases := map[string]*tokenState{
+		"password grant": sampleState(),
+		"client credentials, no refresh token": {
+			token: cyclr.Token{AccessToken: "at", TokenType: "bearer", Grant: cyclr.GrantClientCredentials,
+				IssuedAt: stateIssued, ExpiresAt: stateIssued.Add(time.Hour)},
+			fingerprint: "fp",
+		},
+		"times in another zone": {
+			token: cyclr.Token{AccessToken: "at", RefreshToken: "rt", Grant: cyclr.GrantPassword,
+				IssuedAt:  stateIssued.In(time.FixedZone("X", -7*3600)),
+				ExpiresAt: stateIssued.Add(time.Hour).In(time.FixedZone("Y", 5*3600+1800))},
+			fingerprint: "fp",
+		},
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			data := in.secretData()
+			out := stateFromSecret(stateSecret(data))
+			if out == nil {
+				t.Fatalf("stateFromSecret(secretData()) = nil; data %d keys", len(data))
+			}
+			if !out.token.IssuedAt.Equal(in.token.IssuedAt) || !out.token.ExpiresAt.Equal(in.token.ExpiresAt) {
+				t.Errorf("times: got %s/%s, want %s/%s", out.token.IssuedAt, out.token.ExpiresAt,
+					in.token.IssuedAt, in.token.ExpiresAt)
+			}
+			if out.token.IssuedAt.Location() != time.UTC {
+				t.Errorf("times are not read back in UTC: %s", out.token.IssuedAt.Location())
+			}
+			a, b := out.token, in.token
+			a.IssuedAt, a.ExpiresAt, b.IssuedAt, b.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			if a.AccessToken != b.AccessToken || a.RefreshToken != b.RefreshToken || a.TokenType != b.TokenType ||
+				a.Grant != b.Grant || out.fingerprint != in.fingerprint {
+				t.Errorf("round trip: got %#v fp %q, want %#v fp %q", a, out.fingerprint, b, in.fingerprint)
+			}
+			// Written again, the same bytes: no needless Secret update.
+			for k, v := range out.secretData() {
+				if string(data[k]) != string(v) {
+					t.Errorf("key %s: %q re-encoded as %q", k, data[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestStateSecretHoldsNoLogin(t *testing.T) {
+	want := []string{stateAccessToken, stateRefreshToken, stateTokenType, stateGrant, stateIssuedAt, stateExpiresAt, stateFingerprint}
+	data := sampleState().secretData()
+	if len(data) != len(want) {
+		t.Errorf("state has %d keys, want %v", len(data), want)
+	}
+	for _, k := range want {
+		if _, ok := data[k]; !ok {
+			t.Errorf("state lacks %q", k)
+		}
+	}
+}
+
+func TestStateFromDamagedSecret(t *testing.T) {
+	good := sampleState().secretData()
+	without := func(key string) map[string][]byte {
+		d := map[string][]byte{}
+		for k, v := range good {
+			if k != key {
+				d[k] = v
+			}
+		}
+		return d
+	}
+	with := func(key, value string) map[string][]byte {
+		d := without(key)
+		d[key] = []byte(value)
+		return d
+	}
+	cases := map[string]*corev1.Secret{
+		"nil Secret":             nil,
+		"no data":                stateSecret(nil),
+		"empty data":             stateSecret(map[string][]byte{}),
+		"no access token":        stateSecret(without(stateAccessToken)),
+		"empty access token":     stateSecret(with(stateAccessToken, "")),
+		"no fingerprint":         stateSecret(without(stateFingerprint)),
+		"no issued_at":           stateSecret(without(stateIssuedAt)),
+		"no expires_at":          stateSecret(without(stateExpiresAt)),
+		"garbled issued_at":      stateSecret(with(stateIssuedAt, "yesterday")),
+		"garbled expires_at":     stateSecret(with(stateExpiresAt, "Thu, 08 Dec 2016 16:32:59 GMT")),
+		"expires_at as a number": stateSecret(with(stateExpiresAt, "1209599")),
+	}
+	for name, secret := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := stateFromSecret(secret); got != nil {
+				t.Errorf("a damaged state Secret was trusted: %#v", got.token)
+			}
+		})
+	}
+	// Control: the undamaged data parses, so the cases above fail for the damage alone.
+	if stateFromSecret(stateSecret(good)) == nil {
+		t.Fatal("the undamaged state Secret did not parse")
+	}
+	// Client-credentials state has no refresh token and is still whole.
+	if stateFromSecret(stateSecret(without(stateRefreshToken))) == nil {
+		t.Error("a state without refresh token (client credentials) was dropped")
+	}
+}
+
+func TestTokenStateFitsAndValid(t *testing.T) {
+	s := sampleState()
+	before, at := s.token.ExpiresAt.Add(-time.Nanosecond), s.token.ExpiresAt
+	var none *tokenState
+	cases := []struct {
+		name              string
+		state             *tokenState
+		fingerprint       string
+		now               time.Time
+		wantFits, wantVal bool
+	}{
+		{"nil state", none, "0f1e2d3c", stateIssued, false, false},
+		{"fresh", s, "0f1e2d3c", stateIssued, true, true},
+		{"last instant", s, "0f1e2d3c", before, true, true},
+		{"at expiry", s, "0f1e2d3c", at, false, false},
+		{"other inputs", s, "ffff", stateIssued, false, true},
+	}
+	for _, tc := range cases {
+		if got := tc.state.fits(tc.fingerprint, tc.now); got != tc.wantFits {
+			t.Errorf("%s: fits = %v, want %v", tc.name, got, tc.wantFits)
+		}
+		if got := tc.state.valid(tc.now); got != tc.wantVal {
+			t.Errorf("%s: valid = %v, want %v", tc.name, got, tc.wantVal)
+		}
+	}
+}
+
+func TestStateSecretName(t *testing.T) {
+	if got := stateSecretName("partner"); got != "partner-cyclr-state" {
+		t.Errorf("stateSecretName(partner) = %q", got)
+	}
+	fits := strings.Repeat("a", 253-len(stateSuffix))
+	if got := stateSecretName(fits); got != fits+stateSuffix {
+		t.Errorf("a name that just fits was shortened: %q", got)
+	}
+
+	long := func(prefix string, n int, last string) string {
+		return prefix + strings.Repeat("x", n-len(prefix)-len(last)) + last
+	}
+	names := []string{
+		fits + "b",
+		long("", 253, "1"),
+		long("", 253, "2"), // differs from the previous only past the cut
+		long("", 252, ""),
+		long("team-a.", 253, ""),
+		long("team-b.", 253, ""),
+		long("x", 250, "-z"),
+		// a dash right where the name is cut
+		strings.Repeat("a", 231) + "-" + strings.Repeat("b", 21),
+	}
+	checkStateSecretNames(t, names)
+}
+
+// TestStateSecretNameCutAtDot: a valid credential name whose shortened prefix ends in a dot
+// must still give a valid Secret name ("aaa.-926fef48-cyclr-state" is not one: the label
+// after the dot starts with a dash).
+func TestStateSecretNameCutAtDot(t *testing.T) {
+	checkStateSecretNames(t, []string{
+		strings.Repeat("a", 231) + "." + strings.Repeat("b", 21),
+		strings.Repeat("a", 230) + ".b." + strings.Repeat("c", 19),
+	})
+}
+
+func checkStateSecretNames(t *testing.T, names []string) {
+	t.Helper()
+	seen := map[string]string{}
+	for _, n := range names {
+		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+			t.Fatalf("test bug: %q is not a valid CyclrCredential name: %v", n, errs)
+		}
+		got := stateSecretName(n)
+		if len(got) > 253 {
+			t.Errorf("stateSecretName(%d chars) is %d chars long", len(n), len(got))
+		}
+		if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
+			t.Errorf("stateSecretName(%q) = %q is not a valid Secret name: %v", n, got, errs)
+		}
+		if !strings.HasSuffix(got, stateSuffix) {
+			t.Errorf("stateSecretName(%d chars) = %q lacks the suffix", len(n), got)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("credentials %q and %q share the state Secret %q", other, n, got)
+		}
+		seen[got] = n
+		if again := stateSecretName(n); again != got {
+			t.Errorf("stateSecretName is not stable: %q then %q", got, again)
+		}
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	baseSpec := func() *authv1alpha1.CyclrCredentialSpec { return loginSpec() }
+	baseLogin := cyclr.Request{APIURL: "https://api.eu.cyclr.com", Grant: cyclr.GrantPassword, ClientID: "cid",
+		Username: "alice", Password: "pw-S3CRET"}
+	base := fingerprint(baseSpec(), baseLogin)
+	if base != fingerprint(baseSpec(), baseLogin) {
+		t.Fatal("fingerprint is not deterministic")
+	}
+	if len(base) != 64 || strings.Contains(base, "S3CRET") {
+		t.Errorf("fingerprint %q is not a SHA-256 hex digest", base)
+	}
+
+	changes := map[string]struct {
+		spec  func(*authv1alpha1.CyclrCredentialSpec)
+		login func(*cyclr.Request)
+	}{
+		"apiURL":          {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.APIURL = "https://api.cyclr.com" }},
+		"grant":           {spec: withClientCredentials},
+		"clientID":        {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.ClientID = "cid" }},
+		"accountID":       {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.AccountID = "acct-42" }},
+		"secret name":     {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.CredentialsSecretRef.Name = "other" }},
+		"password key":    {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.CredentialsSecretRef.PasswordKey = "pw" }},
+		"target name":     {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.Target.Name = "elsewhere" }},
+		"target labels":   {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.Target.Labels = map[string]string{"a": "b"} }},
+		"rotation":        {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.Rotation = authv1alpha1.RotationReauthenticate }},
+		"refreshBefore":   {spec: func(s *authv1alpha1.CyclrCredentialSpec) { s.RefreshBefore = &metav1.Duration{Duration: time.Hour} }},
+		"password":        {login: func(r *cyclr.Request) { r.Password = "pw-S3CRET-new" }},
+		"username":        {login: func(r *cyclr.Request) { r.Username = "bob" }},
+		"login client ID": {login: func(r *cyclr.Request) { r.ClientID = "cid2" }},
+		"client secret":   {login: func(r *cyclr.Request) { r.ClientSecret = "cs" }},
+		// A value moving across a field boundary is a different login.
+		"username/password boundary": {login: func(r *cyclr.Request) { r.Username, r.Password = "alicep", "w-S3CRET" }},
+	}
+	for name, c := range changes {
+		spec, login := baseSpec(), baseLogin
+		if c.spec != nil {
+			c.spec(spec)
+		}
+		if c.login != nil {
+			c.login(&login)
+		}
+		if fingerprint(spec, login) == base {
+			t.Errorf("changing %s does not change the fingerprint", name)
+		}
+	}
+
+	suspended := baseSpec()
+	suspended.Suspend = true
+	if fingerprint(suspended, baseLogin) != base {
+		t.Error("suspend changed the fingerprint: pausing would issue a new token")
+	}
+	// fingerprint must not modify the spec it is given.
+	if !suspended.Suspend {
+		t.Error("fingerprint cleared the caller's spec.suspend")
+	}
+}

@@ -1,0 +1,406 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+)
+
+// The token in these tests was issued at statusIssued (with nanoseconds, as a response's
+// arrival time has) and lives 14 days; "now" is a day later.
+var (
+	statusIssued  = time.Date(2026, time.April, 1, 12, 0, 0, 987654321, time.UTC)
+	statusExpires = statusIssued.Add(1209599 * time.Second)
+	statusNow     = statusIssued.Add(24 * time.Hour)
+	earlier       = metav1.NewTime(time.Date(2026, time.March, 30, 0, 0, 0, 0, time.UTC))
+)
+
+func statusToken() *tokenState {
+	return &tokenState{fingerprint: "fp", token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET",
+		TokenType: "bearer", Grant: cyclr.GrantRefreshToken, IssuedAt: statusIssued, ExpiresAt: statusExpires}}
+}
+
+// statusCredential is at generation 3, with a status from generation 2.
+func statusCredential(mutate ...func(*authv1alpha1.CyclrCredentialStatus)) *authv1alpha1.CyclrCredential {
+	c := &authv1alpha1.CyclrCredential{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "partner", UID: "3f2e1d0c-aaaa-4bbb-8ccc-123456789abc", Generation: 3},
+		Spec:       *loginSpec(),
+		Status: authv1alpha1.CyclrCredentialStatus{
+			ObservedGeneration: 2, Revision: 4, TokenSecretName: "partner", LastGrant: "password",
+		},
+	}
+	for _, m := range mutate {
+		m(&c.Status)
+	}
+	return c
+}
+
+func failedBefore(attempts int32) func(*authv1alpha1.CyclrCredentialStatus) {
+	return func(s *authv1alpha1.CyclrCredentialStatus) {
+		s.FailedAttempts = attempts
+		s.LastFailureTime = &earlier
+		s.RefreshAt = &metav1.Time{Time: statusNow.Add(-time.Second)}
+	}
+}
+
+func readyWas(status metav1.ConditionStatus, reason, message string) func(*authv1alpha1.CyclrCredentialStatus) {
+	return func(s *authv1alpha1.CyclrCredentialStatus) {
+		s.Conditions = []metav1.Condition{{Type: authv1alpha1.ConditionReady, Status: status, Reason: reason,
+			Message: message, ObservedGeneration: 2, LastTransitionTime: earlier}}
+	}
+}
+
+func readyOf(t *testing.T, st authv1alpha1.CyclrCredentialStatus) metav1.Condition {
+	t.Helper()
+	c := meta.FindStatusCondition(st.Conditions, authv1alpha1.ConditionReady)
+	if c == nil {
+		t.Fatalf("no Ready condition in %+v", st.Conditions)
+	}
+	if len(st.Conditions) != 1 {
+		t.Errorf("conditions = %+v, want Ready only", st.Conditions)
+	}
+	return *c
+}
+
+// wantReady checks the Ready condition; statusCredential is at generation 3.
+func wantReady(t *testing.T, c metav1.Condition, status metav1.ConditionStatus, reason string) {
+	t.Helper()
+	const generation = 3
+	if c.Status != status || c.Reason != reason || c.ObservedGeneration != generation {
+		t.Errorf("Ready = %s/%s (generation %d), want %s/%s (generation %d); message %q",
+			c.Status, c.Reason, c.ObservedGeneration, status, reason, generation, c.Message)
+	}
+}
+
+func wantTime(t *testing.T, field string, got *metav1.Time, want time.Time) {
+	t.Helper()
+	if got == nil || !got.Equal(&metav1.Time{Time: want}) {
+		t.Errorf("%s = %v, want %s", field, got, want)
+	}
+}
+
+func noSecretsIn(t *testing.T, st authv1alpha1.CyclrCredentialStatus) {
+	t.Helper()
+	for _, c := range st.Conditions {
+		if strings.Contains(c.Message, "S3CRET") {
+			t.Errorf("condition message leaks a token: %q", c.Message)
+		}
+	}
+}
+
+func TestNextStatusSuccess(t *testing.T) {
+	cred := statusCredential(failedBefore(3), readyWas(metav1.ConditionFalse, authv1alpha1.ReasonCyclrUnavailable, "down"))
+	before := cred.DeepCopy()
+	tok := statusToken()
+
+	st := nextStatus(cred, result{state: tok, renewed: true, honoured: "req-1"}, statusNow)
+
+	if st.ObservedGeneration != 3 || st.TokenSecretName != "partner" {
+		t.Errorf("observedGeneration %d tokenSecretName %q", st.ObservedGeneration, st.TokenSecretName)
+	}
+	if st.Revision != 5 {
+		t.Errorf("revision = %d, want 4+1", st.Revision)
+	}
+	if st.FailedAttempts != 0 || st.LastFailureTime != nil {
+		t.Errorf("failures not reset: %d, %v", st.FailedAttempts, st.LastFailureTime)
+	}
+	// Times at the second precision the API server stores.
+	wantTime(t, "issuedAt", st.IssuedAt, statusIssued.Truncate(time.Second))
+	wantTime(t, "expiresAt", st.ExpiresAt, statusExpires.Truncate(time.Second))
+	plan := refreshTime(statusIssued, statusExpires, nil, cred.UID)
+	wantTime(t, "refreshAt", st.RefreshAt, plan.Truncate(time.Second))
+	if st.LastGrant != "refresh_token" || st.LastRefreshRequest != "req-1" {
+		t.Errorf("lastGrant %q lastRefreshRequest %q", st.LastGrant, st.LastRefreshRequest)
+	}
+	ready := readyOf(t, st)
+	wantReady(t, ready, metav1.ConditionTrue, authv1alpha1.ReasonTokenValid)
+	if !strings.Contains(ready.Message, statusExpires.UTC().Format(time.RFC3339)) {
+		t.Errorf("message does not say when the token expires: %q", ready.Message)
+	}
+	if ready.LastTransitionTime.Equal(&earlier) {
+		t.Error("Ready went False to True but lastTransitionTime did not move")
+	}
+	noSecretsIn(t, st)
+	if !equality.Semantic.DeepEqual(cred, before) {
+		t.Error("nextStatus modified the credential it was given")
+	}
+}
+
+func TestNextStatusKeepIsStable(t *testing.T) {
+	cred := statusCredential()
+	tok := statusToken()
+	first := nextStatus(cred, result{state: tok, renewed: true}, statusNow)
+	cred.Status = first
+
+	// An hour later nothing happened: the status computed again equals the stored one, so
+	// the reconciler writes nothing.
+	again := nextStatus(cred, result{state: tok}, statusNow.Add(time.Hour))
+	if !equality.Semantic.DeepEqual(first, again) {
+		t.Errorf("status changed without a new token:\nfirst %+v\nagain %+v", first, again)
+	}
+	if again.Revision != first.Revision {
+		t.Errorf("revision moved from %d to %d without a new token", first.Revision, again.Revision)
+	}
+}
+
+func TestNextStatusFailure(t *testing.T) {
+	unavailable := &failure{reason: authv1alpha1.ReasonCyclrUnavailable, message: "cyclr: unavailable: HTTP 503",
+		attempted: true, class: failureUnavailable}
+	authFailed := &failure{reason: authv1alpha1.ReasonAuthenticationFailed,
+		message: "cyclr: authentication failed: HTTP 400, error invalid_grant", attempted: true, class: failureAuthentication}
+	throttled := &failure{reason: authv1alpha1.ReasonCyclrUnavailable, message: "cyclr: unavailable: HTTP 429",
+		attempted: true, class: failureUnavailable, retryAfter: 17 * time.Minute}
+	badKey := &failure{reason: authv1alpha1.ReasonCredentialsInvalid,
+		message: `key "password" in Secret "cyclr-login" is missing`}
+	noSecret := &failure{reason: authv1alpha1.ReasonCredentialsSecretNotFound,
+		message: `credentials Secret "cyclr-login" not found in namespace "ns"`}
+	conflict := &failure{reason: authv1alpha1.ReasonTargetSecretConflict,
+		message: `Secret "partner" exists and is not owned by this CyclrCredential`}
+
+	cases := []struct {
+		name         string
+		prior        int32
+		state        *tokenState
+		f            *failure
+		wantStatus   metav1.ConditionStatus
+		wantReason   string
+		wantAttempts int32
+		wantRetry    time.Duration // 0: refreshAt nil
+	}{
+		{name: "unavailable with a valid token", state: statusToken(), f: unavailable,
+			wantStatus: metav1.ConditionTrue, wantReason: authv1alpha1.ReasonRefreshFailing,
+			wantAttempts: 1, wantRetry: 5 * time.Second},
+		{name: "unavailable again with a valid token", prior: 3, state: statusToken(), f: unavailable,
+			wantStatus: metav1.ConditionTrue, wantReason: authv1alpha1.ReasonRefreshFailing,
+			wantAttempts: 4, wantRetry: 40 * time.Second},
+		{name: "authentication failed without token", prior: 2, f: authFailed,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonAuthenticationFailed,
+			wantAttempts: 3, wantRetry: 4 * time.Minute},
+		{name: "unavailable without token", f: unavailable,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCyclrUnavailable,
+			wantAttempts: 1, wantRetry: 5 * time.Second},
+		{name: "Retry-After honoured", prior: 1, f: throttled,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCyclrUnavailable,
+			wantAttempts: 2, wantRetry: 17 * time.Minute},
+		{name: "failure with an expired token is not Ready", prior: 0,
+			state: &tokenState{token: cyclr.Token{AccessToken: "at", IssuedAt: statusIssued.Add(-30 * 24 * time.Hour),
+				ExpiresAt: statusNow.Add(-time.Second)}},
+			f: unavailable, wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCyclrUnavailable,
+			wantAttempts: 1, wantRetry: 5 * time.Second},
+		{name: "config error without token", prior: 2, f: badKey,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCredentialsInvalid, wantAttempts: 2},
+		{name: "missing Secret without token", f: noSecret,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCredentialsSecretNotFound},
+		{name: "config error with a valid token", state: statusToken(), f: badKey,
+			wantStatus: metav1.ConditionTrue, wantReason: authv1alpha1.ReasonRefreshFailing},
+		{name: "target conflict is never Ready", state: statusToken(), f: conflict,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonTargetSecretConflict},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			mutate := []func(*authv1alpha1.CyclrCredentialStatus){
+				readyWas(metav1.ConditionTrue, authv1alpha1.ReasonTokenValid, "fine")}
+			if tc.prior > 0 {
+				mutate = append(mutate, failedBefore(tc.prior))
+			}
+			cred := statusCredential(mutate...)
+			st := nextStatus(cred, result{state: tc.state, failure: tc.f}, statusNow)
+
+			ready := readyOf(t, st)
+			wantReady(t, ready, tc.wantStatus, tc.wantReason)
+			if st.ObservedGeneration != 3 {
+				t.Errorf("observedGeneration = %d, want 3", st.ObservedGeneration)
+			}
+			if st.FailedAttempts != tc.wantAttempts {
+				t.Errorf("failedAttempts = %d, want %d", st.FailedAttempts, tc.wantAttempts)
+			}
+			if st.Revision != 4 {
+				t.Errorf("revision = %d, want 4 (nothing written)", st.Revision)
+			}
+			if tc.wantRetry == 0 {
+				if st.RefreshAt != nil {
+					t.Errorf("refreshAt = %s, want nil: only a watch event can help", st.RefreshAt)
+				}
+			} else {
+				// The retry is the first whole second (what the API server keeps) not before
+				// now + delay: never earlier than the backoff or Retry-After allows.
+				earliest := statusNow.Add(tc.wantRetry)
+				if r := st.RefreshAt; r == nil || r.Time.Before(earliest) || r.Sub(earliest) >= time.Second || r.Nanosecond() != 0 {
+					t.Errorf("refreshAt = %v, want the first whole second at or after %s", r, earliest)
+				} else if !strings.Contains(ready.Message, "next attempt at "+r.UTC().Format(time.RFC3339)) {
+					t.Errorf("message does not say when the next attempt is: %q", ready.Message)
+				}
+				wantTime(t, "lastFailureTime", st.LastFailureTime, statusNow.Truncate(time.Second))
+			}
+			if !strings.Contains(ready.Message, tc.f.message) {
+				t.Errorf("message %q lacks the failure %q", ready.Message, tc.f.message)
+			}
+			if tc.wantReason == authv1alpha1.ReasonRefreshFailing {
+				if !strings.Contains(ready.Message, tc.f.reason) || !strings.Contains(ready.Message, "valid until") {
+					t.Errorf("RefreshFailing message should say why and until when the token works: %q", ready.Message)
+				}
+			}
+			if tc.state != nil && st.ExpiresAt == nil {
+				t.Error("expiresAt dropped while a token is held")
+			}
+			noSecretsIn(t, st)
+		})
+	}
+}
+
+func TestNextStatusWaited(t *testing.T) {
+	retryAt := metav1.NewTime(statusNow.Add(3 * time.Minute).Truncate(time.Second))
+	cred := statusCredential(
+		readyWas(metav1.ConditionFalse, authv1alpha1.ReasonAuthenticationFailed, "refused; next attempt at ..."),
+		func(s *authv1alpha1.CyclrCredentialStatus) {
+			s.FailedAttempts, s.LastFailureTime, s.RefreshAt = 2, &earlier, &retryAt
+		})
+	st := nextStatus(cred, result{waited: true}, statusNow)
+
+	ready := readyOf(t, st)
+	wantReady(t, ready, metav1.ConditionFalse, authv1alpha1.ReasonAuthenticationFailed)
+	if ready.Message != "refused; next attempt at ..." || !ready.LastTransitionTime.Equal(&earlier) {
+		t.Errorf("waiting changed the condition: %+v", ready)
+	}
+	if st.ObservedGeneration != 3 {
+		t.Errorf("observedGeneration = %d, want 3", st.ObservedGeneration)
+	}
+	if st.FailedAttempts != 2 || st.RefreshAt == nil || !st.RefreshAt.Equal(&retryAt) || !st.LastFailureTime.Equal(&earlier) {
+		t.Errorf("waiting changed the backoff: attempts %d refreshAt %v lastFailure %v",
+			st.FailedAttempts, st.RefreshAt, st.LastFailureTime)
+	}
+}
+
+// TestNextStatusWaitedTokenExpired: RefreshFailing promises a valid token; once it has
+// expired during the backoff, Ready turns False with the failure's own reason.
+func TestNextStatusWaitedTokenExpired(t *testing.T) {
+	retryAt := metav1.NewTime(statusExpires.Add(time.Minute).Truncate(time.Second))
+	cred := statusCredential(
+		readyWas(metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing,
+			"CyclrUnavailable: cyclr: unavailable: HTTP 503; the current token stays valid until ...; next attempt at ..."),
+		func(s *authv1alpha1.CyclrCredentialStatus) {
+			s.FailedAttempts, s.LastFailureTime, s.RefreshAt = 6, &earlier, &retryAt
+		})
+	before := nextStatus(cred, result{state: statusToken(), waited: true}, statusExpires.Add(-time.Second))
+	wantReady(t, readyOf(t, before), metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing)
+
+	st := nextStatus(cred, result{state: statusToken(), waited: true}, statusExpires)
+	ready := readyOf(t, st)
+	wantReady(t, ready, metav1.ConditionFalse, authv1alpha1.ReasonCyclrUnavailable)
+	if !strings.Contains(ready.Message, "expired") {
+		t.Errorf("message does not say the token expired: %q", ready.Message)
+	}
+	if st.FailedAttempts != 6 || st.RefreshAt == nil || !st.RefreshAt.Equal(&retryAt) {
+		t.Errorf("waiting changed the backoff: attempts %d refreshAt %v", st.FailedAttempts, st.RefreshAt)
+	}
+}
+
+func TestNextStatusSuspended(t *testing.T) {
+	t.Run("with a valid token", func(t *testing.T) {
+		cred := statusCredential(readyWas(metav1.ConditionTrue, authv1alpha1.ReasonTokenValid, "fine"),
+			func(s *authv1alpha1.CyclrCredentialStatus) {
+				s.RefreshAt = &metav1.Time{Time: statusNow.Add(time.Hour)}
+			})
+		st := nextStatus(cred, result{state: statusToken(), suspended: true}, statusNow)
+		ready := readyOf(t, st)
+		wantReady(t, ready, metav1.ConditionTrue, authv1alpha1.ReasonTokenValid)
+		if !strings.Contains(ready.Message, "suspended") {
+			t.Errorf("message does not say suspended: %q", ready.Message)
+		}
+		if st.RefreshAt != nil {
+			t.Errorf("refreshAt = %v while suspended, want nil", st.RefreshAt)
+		}
+		if st.Revision != 4 {
+			t.Errorf("revision = %d, want 4", st.Revision)
+		}
+	})
+	t.Run("without token", func(t *testing.T) {
+		st := nextStatus(statusCredential(), result{suspended: true}, statusNow)
+		wantReady(t, readyOf(t, st), metav1.ConditionFalse, authv1alpha1.ReasonSuspended)
+		if st.RefreshAt != nil {
+			t.Errorf("refreshAt = %v while suspended, want nil", st.RefreshAt)
+		}
+	})
+	t.Run("token expired while suspended", func(t *testing.T) {
+		st := nextStatus(statusCredential(), result{state: statusToken(), suspended: true}, statusExpires)
+		wantReady(t, readyOf(t, st), metav1.ConditionFalse, authv1alpha1.ReasonSuspended)
+	})
+}
+
+func TestRequeueAfter(t *testing.T) {
+	clk := clocktesting.NewFakeClock(statusNow)
+	now := clk.Now()
+	at := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: now.Add(d)} }
+	valid := statusToken() // expires 13 days after now
+	expired := &tokenState{token: cyclr.Token{IssuedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}}
+	untilExpiry := statusExpires.Sub(now)
+
+	cases := []struct {
+		name      string
+		refreshAt *metav1.Time
+		state     *tokenState
+		want      time.Duration
+	}{
+		{"planned refresh", at(8 * 24 * time.Hour), valid, 8 * 24 * time.Hour},
+		{"retry in 5s", at(5 * time.Second), valid, 5 * time.Second},
+		{"retry after the token expires: look at expiry", at(untilExpiry + time.Hour), valid, untilExpiry},
+		{"no plan, valid token: look at expiry", nil, valid, untilExpiry},
+		{"no plan, no token: wait for a watch event", nil, nil, 0},
+		{"no plan, expired token: wait for a watch event", nil, expired, 0},
+		{"retry, expired token", at(time.Minute), expired, time.Minute},
+		{"plan in the past: at once, not never", at(-time.Hour), valid, time.Second},
+		{"plan now: at once", at(0), nil, time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := authv1alpha1.CyclrCredentialStatus{RefreshAt: tc.refreshAt}
+			if got := requeueAfter(st, tc.state, now); got != tc.want {
+				t.Errorf("requeueAfter = %s, want %s", got, tc.want)
+			}
+		})
+	}
+
+	// Following the requeues on a fake clock renews the token within a second of its plan
+	// (status keeps whole seconds, so the first requeue may land up to a second early).
+	cred := statusCredential()
+	cred.Status = nextStatus(cred, result{state: valid, renewed: true}, now)
+	plan := refreshTime(valid.token.IssuedAt, valid.token.ExpiresAt, nil, cred.UID)
+	for requeues := 1; ; requeues++ {
+		clk.Step(requeueAfter(cred.Status, valid, clk.Now()))
+		got := decide(situation{now: clk.Now(), credential: cred, state: valid, fingerprint: "fp"})
+		if got == actionRenew {
+			if clk.Now().Before(plan) || clk.Now().Sub(plan) > time.Second {
+				t.Errorf("renewed at %s, plan %s", clk.Now(), plan)
+			}
+			break
+		}
+		if got != actionKeep || requeues == 3 {
+			t.Fatalf("requeue %d at %s (plan %s): decide = %s", requeues, clk.Now(), plan, actionName(got))
+		}
+		cred.Status = nextStatus(cred, result{state: valid}, clk.Now())
+	}
+}

@@ -42,11 +42,13 @@ func TestParseFlags(t *testing.T) {
 		{name: "defaults", want: config{listen: "127.0.0.1:8089", lifetime: 2 * time.Minute}},
 		{name: "everything",
 			args: []string{"--listen", "[::1]:9000", "--lifetime", "30s",
-				"--partner", "pc:alice:pa:ss", "--partner", "pc:bob:pw2", "--client", "cc:s:e:c", "--account", "a1", "--account", "a2"},
+				"--partner", "pc:alice:pa:ss", "--partner", "pc:bob:pw2", "--client", "cc:s:e:c",
+				"--account", "a1", "--account", "a2"},
 			want: config{listen: "[::1]:9000", lifetime: 30 * time.Second,
 				partners: []partner{{"pc", "alice", "pa:ss"}, {"pc", "bob", "pw2"}},
 				clients:  []client{{"cc", "s:e:c"}}, accounts: []string{"a1", "a2"}}},
-		{name: "localhost", args: []string{"--listen", "localhost:1"}, want: config{listen: "localhost:1", lifetime: 2 * time.Minute}},
+		{name: "localhost", args: []string{"--listen", "localhost:1"},
+			want: config{listen: "localhost:1", lifetime: 2 * time.Minute}},
 		{name: "all interfaces", args: []string{"--listen", ":8089"}, wantErr: "non-loopback"},
 		{name: "public address", args: []string{"--listen", "10.0.0.1:8089"}, wantErr: "non-loopback"},
 		{name: "no port", args: []string{"--listen", "127.0.0.1"}, wantErr: "--listen"},
@@ -72,8 +74,9 @@ func TestParseFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.listen != tt.want.listen || got.lifetime != tt.want.lifetime || !slices.Equal(got.partners, tt.want.partners) ||
-				!slices.Equal(got.clients, tt.want.clients) || !slices.Equal(got.accounts, tt.want.accounts) {
+			if got.listen != tt.want.listen || got.lifetime != tt.want.lifetime ||
+				!slices.Equal(got.partners, tt.want.partners) || !slices.Equal(got.clients, tt.want.clients) ||
+				!slices.Equal(got.accounts, tt.want.accounts) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})

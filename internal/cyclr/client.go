@@ -117,7 +117,7 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	if err := c.limiters.get("").Wait(ctx); err != nil {
+	if err := c.limiters.get(endpoint.Host).Wait(ctx); err != nil {
 		return Token{}, &UnavailableError{Err: fmt.Errorf("client-side rate limit for %s: %w", endpoint.Host, err)}
 	}
 

@@ -485,8 +485,10 @@ func TestRateLimitPerHost(t *testing.T) {
 	if a.Requests() != 2 {
 		t.Errorf("emulator a saw %d requests, want 2", a.Requests())
 	}
-	// Another host has its own budget.
-	mustToken(t, c, partnerRequest(b.URL))
+	// Another host has its own budget: no wait, so the deadline is no issue.
+	if _, err := c.Token(ctx, partnerRequest(b.URL)); err != nil {
+		t.Errorf("first request to another host: %v", err)
+	}
 }
 
 func TestResult(t *testing.T) {

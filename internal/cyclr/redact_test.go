@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -85,6 +86,9 @@ func TestTokenAndRequestAreRedacted(t *testing.T) {
 	}
 	if out := fmt.Sprintf("%#v", tok); !strings.HasPrefix(out, "cyclr.Token{") {
 		t.Errorf("%%#v = %q, want Go syntax", out)
+	}
+	if out, want := fmt.Sprintf("%q", tok), strconv.Quote(tok.String()); out != want {
+		t.Errorf("%%q = %s, want %s", out, want)
 	}
 	if out := fmt.Sprintf("%v", cyclr.Request{APIURL: "https://u:" + password + "@api.cyclr.com"}); strings.Contains(out, password) {
 		t.Errorf("password in the API URL shows: %s", out)

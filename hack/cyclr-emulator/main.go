@@ -34,6 +34,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -115,10 +116,8 @@ func splitN(v string, n int) ([]string, bool) {
 	if len(f) != n {
 		return nil, false
 	}
-	for _, s := range f {
-		if s == "" {
-			return nil, false
-		}
+	if slices.Contains(f, "") {
+		return nil, false
 	}
 	return f, true
 }

@@ -162,8 +162,7 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 // cause (context.DeadlineExceeded, a *net.OpError, ...) stays reachable with
 // errors.Is and errors.As.
 func transportError(endpoint *url.URL, err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
 	}
 	return &UnavailableError{Err: fmt.Errorf("POST %s: %w", endpoint, err)}

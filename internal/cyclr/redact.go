@@ -31,19 +31,20 @@ type redactor interface {
 // Format takes every verb away from fmt's reflection (which would print the
 // raw fields for %+v, %x, %d, ...) and routes it to String or GoString.
 func formatRedacted(f fmt.State, verb rune, v redactor) {
+	// A Formatter has no way to report a write error: fmt ignores it too.
 	switch verb {
 	case 'v':
 		if f.Flag('#') {
-			fmt.Fprint(f, v.GoString())
+			_, _ = fmt.Fprint(f, v.GoString())
 			return
 		}
-		fmt.Fprint(f, v.String())
+		_, _ = fmt.Fprint(f, v.String())
 	case 's':
-		fmt.Fprint(f, v.String())
+		_, _ = fmt.Fprint(f, v.String())
 	case 'q':
-		fmt.Fprint(f, strconv.Quote(v.String()))
+		_, _ = fmt.Fprint(f, strconv.Quote(v.String()))
 	default:
-		fmt.Fprintf(f, "%%!%c(%s)", verb, v.String())
+		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, v.String())
 	}
 }
 

@@ -99,7 +99,7 @@ run: manifests generate fmt vet ## Run the operator from your host against the c
 	@if timeout 10 "$(KUBECTL)" version --request-timeout=5s >/dev/null 2>&1; then \
 		echo "run: running the manager against kube context '$$("$(KUBECTL)" config current-context 2>/dev/null)'"; \
 		"$(KUBECTL)" get crd cyclrcredentials.auth.cyclr-operator.io >/dev/null 2>&1 || \
-			echo "run: warning: the CyclrCredential CRD is not installed in this cluster: run 'make install' first"; \
+			{ echo "run: the CyclrCredential CRD is not installed in this cluster: run 'make install run'"; exit 1; }; \
 		go run ./cmd $(RUN_ARGS); \
 	else \
 		echo "run: no reachable Kubernetes cluster ('$(KUBECTL) version' failed): running the local demo instead"; \
@@ -234,3 +234,16 @@ mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)" ;\
 } ;\
 ln -sf "$$(realpath "$(1)-$(3)")" "$(1)"
 endef
+
+##@ Benchmarks and reliability
+
+# BENCH_ARGS are passed to test/bench, e.g. a quick run: make bench BENCH_ARGS="-n 50 -unrelated 500"
+BENCH_ARGS ?=
+.PHONY: bench
+bench: control-plane ## Measure the operator under load (bin/manager, a real API server, the Cyclr emulator); see docs/benchmarks.md.
+	go build -o bin/manager ./cmd
+	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go run ./test/bench $(BENCH_ARGS)
+
+.PHONY: test-reliability
+test-reliability: control-plane ## Run the reliability tests only: crash between Cyclr and the write, leader election, conflicts, hostile input, leaks, RBAC.
+	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go test ./test/reliability -count=1 -timeout 10m

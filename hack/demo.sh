@@ -245,7 +245,7 @@ show() {
     local msg
     msg="$(printf '%s  %-19s Ready=%-5s %-20s' "$(date +%T)" "$name" "${ready:-?}" "${reason:-(no status yet)}")"
     if [[ -n "$token" ]]; then
-      msg+="$(printf ' revision %-3s %-18s token %s  expires %s  refresh at %s' "${revision:-0}" "(${grant:-?})" \
+      msg+="$(printf ' revision %-3s %-20s token %s  expires %s  refresh at %s' "${revision:-0}" "(${grant:-?})" \
         "$(fingerprint "$token")" "${expires#*T}" "${refresh#*T}")"
     fi
     printf '%s\n' "$msg"

@@ -79,6 +79,13 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	now := r.Clock.Now()
 	res, err := r.reconcileToken(ctx, cred, now)
 	if err != nil {
+		if res.renewed {
+			// The new token is saved but a later write failed: record it in status anyway, so
+			// the retry neither honours the same refresh request again nor miscounts revisions.
+			if serr := r.writeStatus(ctx, cred, nextStatus(cred, res, now)); serr != nil {
+				logf.FromContext(ctx).Error(serr, "recording a token whose target write failed")
+			}
+		}
 		return ctrl.Result{}, err
 	}
 	if err := r.writeStatus(ctx, cred, nextStatus(cred, res, now)); err != nil {

@@ -28,7 +28,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -105,14 +104,8 @@ func main() {
 		os.Exit(1)
 	}
 
-	reconciler := &controller.CyclrCredentialReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Scheme:    mgr.GetScheme(),
-		Cyclr:     cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst}),
-		Recorder:  mgr.GetEventRecorder("cyclr-token-operator"),
-		Clock:     clock.RealClock{},
-	}
+	reconciler := controller.NewReconciler(mgr,
+		cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst}))
 	if err := reconciler.SetupWithManager(mgr, controller.Options{Namespaces: watched, MaxConcurrentReconciles: maxConcurrent}); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "cyclrcredential")
 		os.Exit(1)

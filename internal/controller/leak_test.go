@@ -19,16 +19,15 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // TestNoSecretLeaks drives refreshes with rotating refresh tokens, an invalid_grant fallback,
@@ -40,10 +39,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	h.cyclr.SetLifetime(4 * time.Second) // a refresh about every 2.5s
 
 	const wrongPassword = "pw-WRONG-S3CRET-bob-55aa"
-	secrets := leakSet{}
-	secrets.add("partner password", partnerPassword)
-	secrets.add("client secret", ccClientSecret)
-	secrets.add("wrong password", wrongPassword)
+	secrets := &testenv.LeakSet{}
+	secrets.Add("partner password", partnerPassword)
+	secrets.Add("client secret", ccClientSecret)
+	secrets.Add("wrong password", wrongPassword)
 
 	h.loginSecret("login", partnerLogin())
 	h.loginSecret("cc-login", map[string]string{"client_secret": ccClientSecret})
@@ -59,7 +58,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	// bodies hold canaries, and the partner password, which a careless error message would echo.
 	canary := func(what string) string {
 		v := "cnry-" + what + "-7d41f0c2e9b3"
-		secrets.add("canary in "+what, v)
+		secrets.Add("canary in "+what, v)
 		return v
 	}
 	faults := []struct {
@@ -97,9 +96,9 @@ func TestNoSecretLeaks(t *testing.T) {
 		for _, name := range []string{"rotating", "cc"} {
 			for _, secretName := range []string{name, stateSecretName(name)} {
 				if s, err := h.secret(secretName); err == nil {
-					secrets.add(name+" access token", string(s.Data["access_token"]))
-					secrets.add(name+" refresh token", string(s.Data["refresh_token"]))
-					secrets.add(name+" state fingerprint", string(s.Data["fingerprint"]))
+					secrets.Add(name+" access token", string(s.Data["access_token"]))
+					secrets.Add(name+" refresh token", string(s.Data["refresh_token"]))
+					secrets.Add(name+" state fingerprint", string(s.Data["fingerprint"]))
 				}
 			}
 		}
@@ -189,13 +188,13 @@ func TestNoSecretLeaks(t *testing.T) {
 	h.stopManager() // the log is complete
 
 	// The check is only as good as what it looked for and where.
-	if n := secrets.count("rotating access token"); n < 4 {
+	if n := secrets.Count("rotating access token"); n < 4 {
 		t.Errorf("collected %d access tokens of the rotating credential, want at least 4", n)
 	}
-	if n := secrets.count("rotating refresh token"); n < 3 {
+	if n := secrets.Count("rotating refresh token"); n < 3 {
 		t.Errorf("collected %d refresh tokens of the rotating credential, want at least 3", n)
 	}
-	if n := secrets.count("cc access token"); n < 2 {
+	if n := secrets.Count("cc access token"); n < 2 {
 		t.Errorf("collected %d access tokens of the client-credentials credential, want at least 2", n)
 	}
 	logs := h.logs.String()
@@ -215,75 +214,6 @@ func TestNoSecretLeaks(t *testing.T) {
 		i++
 		places[fmt.Sprintf("CyclrCredential snapshot %d", i)] = p
 	}
-	places["the metrics"] = gatherMetrics(t)
-
-	for _, where := range sortedKeys(places) {
-		for _, s := range secrets.list() {
-			if strings.Contains(places[where], s.value) {
-				t.Errorf("%s leaked into %s", s.what, where)
-			}
-		}
-	}
-}
-
-// leakSet is the secrets to look for, each with what it is.
-type leakSet map[string]string
-
-func (l leakSet) add(what, value string) {
-	if value != "" {
-		if _, ok := l[value]; !ok {
-			l[value] = what
-		}
-	}
-}
-
-func (l leakSet) count(what string) int {
-	n := 0
-	for _, w := range l {
-		if w == what {
-			n++
-		}
-	}
-	return n
-}
-
-type leak struct{ what, value string }
-
-func (l leakSet) list() []leak {
-	out := make([]leak, 0, len(l))
-	for v, w := range l {
-		out = append(out, leak{w, v})
-	}
-	slices.SortFunc(out, func(a, b leak) int { return strings.Compare(a.what, b.what) })
-	return out
-}
-
-// gatherMetrics renders every metric of the controller-runtime registry, label values included.
-func gatherMetrics(t *testing.T) string {
-	t.Helper()
-	families, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, mf := range families {
-		fmt.Fprintf(&b, "# %s %s\n", mf.GetName(), mf.GetHelp())
-		for _, m := range mf.GetMetric() {
-			b.WriteString(mf.GetName())
-			for _, l := range m.GetLabel() {
-				fmt.Fprintf(&b, " %s=%q", l.GetName(), l.GetValue())
-			}
-			b.WriteString("\n")
-		}
-	}
-	return b.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	places["the metrics"] = testenv.Metrics(t)
+	secrets.Check(t, places)
 }

@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -47,6 +48,19 @@ type Options struct {
 	Namespaces []string
 	// MaxConcurrentReconciles is how many credentials are reconciled in parallel.
 	MaxConcurrentReconciles int
+}
+
+// NewReconciler is the reconciler wired to mgr's clients, recorder and scheme, asking tokens
+// for Cyclr tokens, on the real clock.
+func NewReconciler(mgr ctrl.Manager, tokens TokenClient) *CyclrCredentialReconciler {
+	return &CyclrCredentialReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Scheme:    mgr.GetScheme(),
+		Cyclr:     tokens,
+		Recorder:  mgr.GetEventRecorder("cyclr-token-operator"),
+		Clock:     clock.RealClock{},
+	}
 }
 
 // CacheOptions configures the manager's cache: Secrets are cached in full only when the

@@ -17,36 +17,24 @@ limitations under the License.
 package controller
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/rand"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
-	"github.com/cyclr-operator/cyclr-token-operator/internal/logging"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
@@ -55,9 +43,8 @@ import (
 // (watching only that namespace), so tests run in parallel without seeing each other.
 
 var (
-	testCfg    *rest.Config
-	testScheme = runtime.NewScheme()
-	k8s        client.Client // talks to the API server directly, never through a cache
+	suite *testenv.Suite
+	k8s   client.Client // talks to the API server directly, never through a cache
 )
 
 // Logins known to every test's emulator. The secrets are distinctive so the leak test can
@@ -72,31 +59,12 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, authv1alpha1.AddToScheme} {
-		if err := add(testScheme); err != nil {
-			panic(err)
-		}
-	}
-	cfg, stop, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testCfg = cfg
-	if k8s, err = client.New(cfg, client.Options{Scheme: testScheme}); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	if err := stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
-	}
-	os.Exit(code)
+	ctrl.SetLogger(logr.Discard())
+	testenv.Main(m, func(s *testenv.Suite) error {
+		suite, k8s = s, s.Client
+		return nil
+	})
 }
-
-// zapDebugAll asks for every V-level, as a user turning verbosity all the way up would; the
-// operator's cap (logging.Capped) still applies, so the leak test sees all it can ever log.
-const zapDebugAll = zapcore.Level(-10)
 
 // harness is one test's namespace, Cyclr emulator and manager.
 type harness struct {
@@ -104,15 +72,14 @@ type harness struct {
 	ctx     context.Context
 	ns      string
 	cyclr   *cyclrtest.Server
-	logs    *syncBuffer
-	stopMgr context.CancelFunc
-	mgrDone chan error
+	logs    *testenv.LogBuffer
+	manager *testenv.Running
 }
 
 func newHarness(t *testing.T, opts ...cyclrtest.Option) *harness {
 	t.Helper()
 	t.Parallel()
-	h := &harness{t: t, ctx: t.Context(), ns: "t-" + rand.String(8), logs: &syncBuffer{}}
+	h := &harness{t: t, ctx: t.Context(), ns: "t-" + rand.String(8), logs: &testenv.LogBuffer{}}
 	h.cyclr = cyclrtest.NewServer(opts...)
 	t.Cleanup(h.cyclr.Close)
 	h.cyclr.AddPartner(partnerClientID, partnerUser, partnerPassword)
@@ -139,45 +106,19 @@ func (h *harness) must(err error) {
 // startManager runs a manager like cmd/main.go does, watching only the test's namespace.
 func (h *harness) startManager() {
 	h.t.Helper()
-	mgr, err := ctrl.NewManager(testCfg, ctrl.Options{
-		Scheme:                 testScheme,
-		Logger:                 zap.New(zap.WriteTo(h.logs), zap.UseDevMode(false), zap.Level(logging.Capped(zapDebugAll))),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  CacheOptions([]string{h.ns}),
-		Controller:             config.Controller{SkipNameValidation: new(true)},
-	})
+	opts := suite.ManagerOptions(h.logs)
+	opts.Cache = CacheOptions([]string{h.ns})
+	mgr, err := ctrl.NewManager(suite.Config, opts)
 	h.must(err)
-	r := &CyclrCredentialReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Scheme:    mgr.GetScheme(),
-		Cyclr:     cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}),
-		Recorder:  mgr.GetEventRecorder("cyclr-token-operator"),
-		Clock:     clock.RealClock{},
-	}
+	r := NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}))
 	h.must(r.SetupWithManager(mgr, Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
-	ctx, cancel := context.WithCancel(context.Background())
-	h.stopMgr, h.mgrDone = cancel, make(chan error, 1)
-	go func() { h.mgrDone <- mgr.Start(ctx) }()
+	h.manager = testenv.Run("manager", mgr)
 }
 
 // stopManager stops the manager as SIGTERM does and checks that it exits cleanly.
 func (h *harness) stopManager() {
 	h.t.Helper()
-	if h.stopMgr == nil {
-		return
-	}
-	h.stopMgr()
-	h.stopMgr = nil
-	select {
-	case err := <-h.mgrDone:
-		if err != nil {
-			h.t.Errorf("manager exited with %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		h.t.Error("manager did not stop within 30s")
-	}
+	h.manager.Stop(h.t)
 }
 
 func (h *harness) loginSecret(name string, data map[string]string) *corev1.Secret {
@@ -227,29 +168,13 @@ func (h *harness) update(name string, mutate func(*authv1alpha1.CyclrCredential)
 // eventually polls f until it returns nil or the deadline passes.
 func (h *harness) eventually(timeout time.Duration, f func() error) {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("not true after %s: %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Eventually(h.t, timeout, f)
 }
 
 // holds checks that f stays nil for the whole window: for things that must NOT happen.
 func (h *harness) holds(window time.Duration, f func() error) {
 	h.t.Helper()
-	deadline := time.Now().Add(window)
-	for time.Now().Before(deadline) {
-		if err := f(); err != nil {
-			h.t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.Holds(h.t, window, f)
 }
 
 // waitReady waits until the credential's Ready condition, for its current generation, has
@@ -321,22 +246,4 @@ func notFound(err error) error {
 		return nil
 	}
 	return fmt.Errorf("want NotFound, got %v", err)
-}
-
-// syncBuffer collects the manager's log output for the leak test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package testenv starts the test control plane (a real kube-apiserver and etcd, built from
-// source by hack/build-control-plane.sh) with the project's CRDs installed.
+// Package testenv is what every envtest suite of the project shares: the test control plane
+// (a real kube-apiserver and etcd, built from source by hack/build-control-plane.sh) with the
+// project's CRDs installed, in-process managers, polling with a deadline, and the leak check.
 package testenv
 
 import (
@@ -24,15 +25,58 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"testing"
 
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
 
 // Root is the repository's root directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Suite is a running control plane: its config, the scheme of the project's types, and a
+// client that talks to the API server directly, never through a cache.
+type Suite struct {
+	Config *rest.Config
+	Scheme *k8sruntime.Scheme
+	Client client.Client
+}
+
+// Main is a TestMain: it starts the control plane, hands it to ready (which may prepare
+// what all tests share; an error stops there), runs the tests, stops the control plane and
+// exits with the tests' code.
+func Main(m *testing.M, ready func(*Suite) error) {
+	os.Exit(run(m, ready))
+}
+
+func run(m *testing.M, ready func(*Suite) error) int {
+	cfg, stop, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		if err := stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the test control plane:", err)
+		}
+	}()
+	s, err := newSuite(cfg)
+	if err == nil {
+		err = ready(s)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
 }
 
 // Start starts a control plane; call the returned stop function when done. It fails when
@@ -53,4 +97,16 @@ func Start() (*rest.Config, func() error, error) {
 	// Many managers and clients share one API server in tests: lift the client-side limit.
 	cfg.QPS, cfg.Burst = 500, 1000
 	return cfg, env.Stop, nil
+}
+
+func newSuite(cfg *rest.Config) (*Suite, error) {
+	s := &Suite{Config: cfg, Scheme: k8sruntime.NewScheme()}
+	err := errors.Join(clientgoscheme.AddToScheme(s.Scheme), authv1alpha1.AddToScheme(s.Scheme))
+	if err != nil {
+		return nil, fmt.Errorf("building the scheme: %w", err)
+	}
+	if s.Client, err = client.New(cfg, client.Options{Scheme: s.Scheme}); err != nil {
+		return nil, fmt.Errorf("building the client: %w", err)
+	}
+	return s, nil
 }

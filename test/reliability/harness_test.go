@@ -17,49 +17,34 @@ limitations under the License.
 package reliability
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/rand"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
-	"github.com/cyclr-operator/cyclr-token-operator/internal/logging"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 var (
-	testCfg    *rest.Config
-	testScheme = runtime.NewScheme()
-	k8s        client.Client // straight to the API server
+	suite *testenv.Suite
+	k8s   client.Client // straight to the API server
 )
 
 // The login every emulator knows. Distinctive, so the leak check can find them.
@@ -70,26 +55,11 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, authv1alpha1.AddToScheme} {
-		if err := add(testScheme); err != nil {
-			panic(err)
-		}
-	}
-	cfg, stop, err := testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	testCfg = cfg
-	if k8s, err = client.New(cfg, client.Options{Scheme: testScheme}); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	if err := stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
-	}
-	os.Exit(code)
+	ctrl.SetLogger(logr.Discard())
+	testenv.Main(m, func(s *testenv.Suite) error {
+		suite, k8s = s, s.Client
+		return nil
+	})
 }
 
 // harness is one test's namespace, Cyclr emulator and managers; when the test ends it stops
@@ -99,8 +69,8 @@ type harness struct {
 	ctx   context.Context
 	ns    string
 	cyclr *cyclrtest.Server
-	logs  *syncBuffer
-	leaks *leakSet
+	logs  *testenv.LogBuffer
+	leaks *testenv.LeakSet
 	// published holds every CyclrCredential as seen while polling: a status message is
 	// overwritten later, so each is checked as it was.
 	mu        sync.Mutex
@@ -111,19 +81,19 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	t.Parallel()
-	h := &harness{t: t, ctx: t.Context(), ns: "rel-" + rand.String(8), logs: &syncBuffer{},
-		leaks: &leakSet{m: map[string]string{}}, published: map[string]bool{}}
+	h := &harness{t: t, ctx: t.Context(), ns: "rel-" + rand.String(8), logs: &testenv.LogBuffer{},
+		leaks: &testenv.LeakSet{}, published: map[string]bool{}}
 	h.cyclr = cyclrtest.NewServer()
 	t.Cleanup(h.cyclr.Close)
 	h.cyclr.AddPartner(partnerClientID, partnerUser, partnerPassword)
-	h.leaks.add("partner password", partnerPassword)
+	h.leaks.Add("partner password", partnerPassword)
 	h.must(k8s.Create(h.ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: h.ns}}))
 	// Cleanups run last-registered first: the managers stop, then the leak check reads the
 	// complete log.
 	t.Cleanup(h.checkNoLeaks)
 	t.Cleanup(func() {
 		for _, m := range h.managers {
-			m.stop(t)
+			m.Stop(t)
 		}
 		if t.Failed() {
 			t.Logf("manager log:\n%s", h.logs.String())
@@ -141,12 +111,9 @@ func (h *harness) must(err error) {
 
 // manager is one in-process manager built like cmd/main.go's, watching only the test's namespace.
 type manager struct {
-	name    string
+	*testenv.Running
 	tokens  *tokenClient
 	elected <-chan struct{}
-	cancel  context.CancelFunc
-	done    chan error
-	stopped bool
 }
 
 type managerOptions struct {
@@ -165,15 +132,9 @@ func (h *harness) startManager(o managerOptions) *manager {
 	if o.cyclrTimeout == 0 {
 		o.cyclrTimeout = 2 * time.Second
 	}
-	logger := zap.New(zap.WriteTo(h.logs), zap.UseDevMode(false), zap.Level(logging.Capped(zapcore.Level(-10))))
-	opts := ctrl.Options{
-		Scheme:                 testScheme,
-		Logger:                 logger.WithValues("manager", o.name),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  controller.CacheOptions([]string{h.ns}),
-		Controller:             config.Controller{SkipNameValidation: new(true)},
-	}
+	opts := suite.ManagerOptions(h.logs)
+	opts.Logger = opts.Logger.WithValues("manager", o.name)
+	opts.Cache = controller.CacheOptions([]string{h.ns})
 	if o.leaderElection {
 		// Short, but with room for a busy 2-core machine: a missed renewal would end the leader.
 		opts.LeaderElection = true
@@ -184,49 +145,22 @@ func (h *harness) startManager(o managerOptions) *manager {
 		opts.RetryPeriod = new(200 * time.Millisecond)
 		opts.LeaderElectionReleaseOnCancel = true
 	}
-	mgr, err := ctrl.NewManager(testCfg, opts)
+	mgr, err := ctrl.NewManager(suite.Config, opts)
 	h.must(err)
 	tc := &tokenClient{inner: cyclr.NewClient(cyclr.Options{Timeout: o.cyclrTimeout, QPS: 100, Burst: 100}),
 		leaks: h.leaks, hook: o.hook}
-	r := &controller.CyclrCredentialReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Scheme:    mgr.GetScheme(),
-		Cyclr:     tc,
-		Recorder:  mgr.GetEventRecorder("cyclr-token-operator"),
-		Clock:     clock.RealClock{},
-	}
-	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &manager{name: o.name, tokens: tc, elected: mgr.Elected(), cancel: cancel, done: make(chan error, 1)}
-	go func() { m.done <- mgr.Start(ctx) }()
+	h.must(controller.NewReconciler(mgr, tc).SetupWithManager(mgr,
+		controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
+	m := &manager{Running: testenv.Run(o.name, mgr), tokens: tc, elected: mgr.Elected()}
 	h.managers = append(h.managers, m)
 	return m
-}
-
-// stop stops the manager as SIGTERM does and checks that it exits cleanly.
-func (m *manager) stop(t *testing.T) {
-	t.Helper()
-	if m.stopped {
-		return
-	}
-	m.stopped = true
-	m.cancel()
-	select {
-	case err := <-m.done:
-		if err != nil {
-			t.Errorf("%s exited with %v", m.name, err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Errorf("%s did not stop within 30s", m.name)
-	}
 }
 
 // tokenClient wraps the real Cyclr client: it counts calls, records every token Cyclr issued
 // (for the leak check) and lets a test tamper with the answer.
 type tokenClient struct {
 	inner controller.TokenClient
-	leaks *leakSet
+	leaks *testenv.LeakSet
 	hook  func(req cyclr.Request, tok cyclr.Token, err error) (cyclr.Token, error)
 	calls atomic.Int32
 }
@@ -235,8 +169,8 @@ func (c *tokenClient) Token(ctx context.Context, req cyclr.Request) (cyclr.Token
 	c.calls.Add(1)
 	tok, err := c.inner.Token(ctx, req)
 	if err == nil {
-		c.leaks.add("access token", tok.AccessToken)
-		c.leaks.add("refresh token", tok.RefreshToken)
+		c.leaks.Add("access token", tok.AccessToken)
+		c.leaks.Add("refresh token", tok.RefreshToken)
 	}
 	if c.hook != nil {
 		return c.hook(req, tok, err)
@@ -302,29 +236,13 @@ func (h *harness) targetToken(name string) string {
 // eventually polls f until it returns nil or the timeout passes.
 func (h *harness) eventually(timeout time.Duration, f func() error) {
 	h.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("not true after %s: %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Eventually(h.t, timeout, f)
 }
 
 // holds checks that f stays nil for the whole window.
 func (h *harness) holds(window time.Duration, f func() error) {
 	h.t.Helper()
-	deadline := time.Now().Add(window)
-	for time.Now().Before(deadline) {
-		if err := f(); err != nil {
-			h.t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.Holds(h.t, window, f)
 }
 
 func ready(c *authv1alpha1.CyclrCredential) *metav1.Condition {
@@ -398,8 +316,8 @@ func (h *harness) checkNoLeaks() {
 		return
 	}
 	for _, s := range secrets.Items {
-		h.leaks.add("access token in Secret "+s.Name, string(s.Data["access_token"]))
-		h.leaks.add("refresh token in Secret "+s.Name, string(s.Data["refresh_token"]))
+		h.leaks.Add("access token in Secret "+s.Name, string(s.Data["access_token"]))
+		h.leaks.Add("refresh token in Secret "+s.Name, string(s.Data["refresh_token"]))
 	}
 	places := map[string]string{"the managers' log": h.logs.String()}
 	var events eventsv1.EventList
@@ -427,93 +345,9 @@ func (h *harness) checkNoLeaks() {
 	}
 	h.mu.Unlock()
 	places["the CyclrCredentials (status included)"] = all.String()
-	places["the metrics"] = gatherMetrics(t)
-
-	values := h.leaks.list()
-	if len(values) < 2 {
-		t.Errorf("leak check: only %d secrets to look for", len(values))
+	places["the metrics"] = testenv.Metrics(t)
+	if h.leaks.Len() < 2 {
+		t.Errorf("leak check: only %d secrets to look for", h.leaks.Len())
 	}
-	for _, where := range slices.Sorted(func(yield func(string) bool) {
-		for k := range places {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		for _, s := range values {
-			if strings.Contains(places[where], s.value) ||
-				strings.Contains(places[where], base64.StdEncoding.EncodeToString([]byte(s.value))) {
-				t.Errorf("LEAK: the %s appears in %s", s.what, where)
-			}
-		}
-	}
-}
-
-// leakSet is the secrets to look for, by value, each with what it is.
-type leakSet struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-// add records a secret; values shorter than 8 bytes are too common to search for.
-func (l *leakSet) add(what, value string) {
-	if len(value) < 8 {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.m[value]; !ok {
-		l.m[value] = what
-	}
-}
-
-type leak struct{ what, value string }
-
-func (l *leakSet) list() []leak {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]leak, 0, len(l.m))
-	for v, w := range l.m {
-		out = append(out, leak{w, v})
-	}
-	slices.SortFunc(out, func(a, b leak) int { return strings.Compare(a.what, b.what) })
-	return out
-}
-
-// gatherMetrics renders the controller-runtime registry's metrics, label values included.
-func gatherMetrics(t *testing.T) string {
-	families, err := metrics.Registry.Gather()
-	if err != nil {
-		t.Errorf("gathering metrics: %v", err)
-		return ""
-	}
-	var b strings.Builder
-	for _, mf := range families {
-		for _, m := range mf.GetMetric() {
-			b.WriteString(mf.GetName())
-			for _, l := range m.GetLabel() {
-				fmt.Fprintf(&b, " %s=%q", l.GetName(), l.GetValue())
-			}
-			b.WriteString("\n")
-		}
-	}
-	return b.String()
-}
-
-// syncBuffer collects the managers' log output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	h.leaks.Check(t, places)
 }

@@ -103,7 +103,7 @@ func TestInvalidTokenResponses(t *testing.T) {
 	h.loginSecret("login", partnerLogin())
 	record := func(what string) string {
 		v := canary(what)
-		h.leaks.add("canary "+what, v)
+		h.leaks.Add("canary "+what, v)
 		return v
 	}
 	type running struct {
@@ -186,9 +186,9 @@ func TestHostileCredentialsSecrets(t *testing.T) {
 		"-REL-JUNK-S3CRET"...)
 	huge := strings.Repeat("pw-REL-HUGE-S3CRET-", (1<<20-1024)/19)
 	control := "rel-alice\x00\x07\x1b[2J"
-	h.leaks.add("binary password", string(junk))
-	h.leaks.add("1 MiB password", huge)
-	h.leaks.add("control-character username", control)
+	h.leaks.Add("binary password", string(junk))
+	h.leaks.Add("1 MiB password", huge)
+	h.leaks.Add("control-character username", control)
 	tests := []struct {
 		name, secret string
 		data         map[string][]byte

@@ -59,7 +59,7 @@ func TestLeaderElection(t *testing.T) {
 	}
 
 	// Hand over: the leader stops (as on SIGTERM) and releases the lease.
-	leader.stop(t)
+	leader.Stop(t)
 	select {
 	case <-follower.elected:
 	case <-time.After(15 * time.Second):

@@ -27,7 +27,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -55,6 +54,7 @@ type CyclrCredentialReconciler struct {
 	Clock     clock.PassiveClock
 
 	failures failureMemory
+	writes   ownWrites
 }
 
 // +kubebuilder:rbac:groups=auth.cyclr-operator.io,resources=cyclrcredentials,verbs=get;list;watch
@@ -225,50 +225,15 @@ func (r *CyclrCredentialReconciler) requestToken(ctx context.Context, req cyclr.
 	return tok, err
 }
 
-// saveState writes the state Secret, retrying on write conflicts: once Cyclr has answered,
-// the new tokens must not be dropped over a stale resourceVersion.
+// saveState writes the state Secret: once Cyclr has answered, the new tokens must be kept.
 func (r *CyclrCredentialReconciler) saveState(ctx context.Context,
 	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *tokenState,
 ) error {
 	key := client.ObjectKey{Namespace: cred.Namespace, Name: stateSecretName(cred.Name)}
-	retriable := func(err error) bool { return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) }
-	return retry.OnError(retry.DefaultRetry, retriable, func() error {
-		secret := &corev1.Secret{}
-		secret.Namespace, secret.Name = key.Namespace, key.Name
-		if current != nil {
-			secret = current.DeepCopy()
-		}
-		if err := applyState(secret, cred, s, r.Scheme); err != nil {
-			return err
-		}
-		var err error
-		if current == nil {
-			err = r.Create(ctx, secret)
-		} else {
-			err = r.Update(ctx, secret)
-		}
-		if retriable(err) {
-			current, err = r.liveOwnedSecret(ctx, cred, key)
-			if err == nil {
-				return apierrors.NewConflict(corev1.Resource("secrets"), key.Name, errors.New("state Secret changed"))
-			}
-		}
-		return err
+	_, err := r.writeOwnedSecret(ctx, cred, key, current, func(secret *corev1.Secret) (bool, error) {
+		return true, applyState(secret, cred, s, r.Scheme)
 	})
-}
-
-// liveOwnedSecret reads a Secret from the API server and refuses one the credential does not own.
-func (r *CyclrCredentialReconciler) liveOwnedSecret(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, key client.ObjectKey,
-) (*corev1.Secret, error) {
-	secret := &corev1.Secret{}
-	if err := r.APIReader.Get(ctx, key, secret); err != nil {
-		return nil, err
-	}
-	if !ownedBy(secret, cred) {
-		return nil, conflictError(key.Name)
-	}
-	return secret, nil
+	return err
 }
 
 func (r *CyclrCredentialReconciler) writeStatus(ctx context.Context,

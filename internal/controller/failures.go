@@ -18,7 +18,6 @@ package controller
 
 import (
 	"errors"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -48,30 +47,16 @@ func attemptFailure(err error) *failure {
 // failureMemory remembers, per credential, the fingerprint of the inputs whose last token
 // request failed, so a change to them (a fixed password) is tried at once instead of after
 // the backoff. It is an optimisation only: after a restart the backoff in status applies.
-type failureMemory struct {
-	mu     sync.Mutex
-	failed map[types.NamespacedName]string
-}
+type failureMemory struct{ failed keyedStrings }
 
 func (m *failureMemory) remember(key types.NamespacedName, fingerprint string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failed == nil {
-		m.failed = map[types.NamespacedName]string{}
-	}
-	m.failed[key] = fingerprint
+	m.failed.set(key, fingerprint)
 }
 
-func (m *failureMemory) forget(key types.NamespacedName) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.failed, key)
-}
+func (m *failureMemory) forget(key types.NamespacedName) { m.failed.delete(key) }
 
 // changed reports whether the inputs differ from those that failed last.
 func (m *failureMemory) changed(key types.NamespacedName, fingerprint string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	failed, ok := m.failed[key]
+	failed, ok := m.failed.get(key)
 	return ok && failed != fingerprint
 }

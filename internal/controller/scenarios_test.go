@@ -349,7 +349,8 @@ func TestScenarioInputChangesIssueANewToken(t *testing.T) {
 		{"spec.refreshBefore", func() {
 			h.update("cred", func(c *authv1alpha1.CyclrCredential) { c.Spec.RefreshBefore = &metav1.Duration{Duration: time.Hour} })
 		}, func(c *authv1alpha1.CyclrCredential) error {
-			if latest := c.Status.ExpiresAt.Add(-time.Hour); c.Status.RefreshAt.After(latest) {
+			// Status keeps whole seconds: expiresAt truncated, refreshAt rounded up.
+			if latest := c.Status.ExpiresAt.Add(time.Second - time.Hour); c.Status.RefreshAt.After(latest) {
 				return fmt.Errorf("refreshAt %s is after expiresAt - refreshBefore %s", c.Status.RefreshAt, latest)
 			}
 			return nil

@@ -116,9 +116,9 @@ func (r *CyclrCredentialReconciler) SetupWithManager(mgr ctrl.Manager, opts Opti
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&authv1alpha1.CyclrCredential{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&corev1.Secret{}).
+		Owns(&corev1.Secret{}, builder.WithPredicates(r.writes.skipEchoes())).
 		WatchesRawSource(source.Kind(secretMetadata, client.Object(secretMeta),
-			handler.EnqueueRequestsFromMapFunc(r.credentialsUsingSecret))).
+			handler.EnqueueRequestsFromMapFunc(r.credentialsUsingSecret), r.writes.skipEchoes())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(opts.MaxConcurrentReconciles, 1)}).
 		Named("cyclrcredential").
 		Complete(r)

@@ -91,7 +91,8 @@ func nextStatus(cred *authv1alpha1.CyclrCredential, r result, now time.Time) aut
 		}
 	case f == nil:
 		st.FailedAttempts, st.LastFailureTime = 0, nil
-		st.RefreshAt = timePtr(situation{credential: cred, state: r.state}.plannedRefresh())
+		// Rounded up: the wake-up planned from status must not come before the precise plan.
+		st.RefreshAt = timePtr(ceilSecond(situation{credential: cred, state: r.state}.plannedRefresh()))
 		ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
 		ready.Message = fmt.Sprintf("token valid until %s; next refresh at %s", stamp(r.state.token.ExpiresAt), stamp(st.RefreshAt.Time))
 	default:

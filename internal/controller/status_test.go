@@ -132,7 +132,7 @@ func TestNextStatusSuccess(t *testing.T) {
 	wantTime(t, "issuedAt", st.IssuedAt, statusIssued.Truncate(time.Second))
 	wantTime(t, "expiresAt", st.ExpiresAt, statusExpires.Truncate(time.Second))
 	plan := refreshTime(statusIssued, statusExpires, nil, cred.UID)
-	wantTime(t, "refreshAt", st.RefreshAt, plan.Truncate(time.Second))
+	wantTime(t, "refreshAt", st.RefreshAt, ceilSecond(plan))
 	if st.LastGrant != "refresh_token" || st.LastRefreshRequest != "req-1" {
 		t.Errorf("lastGrant %q lastRefreshRequest %q", st.LastGrant, st.LastRefreshRequest)
 	}

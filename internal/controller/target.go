@@ -18,13 +18,11 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
@@ -86,41 +84,14 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 
 // ensureTarget writes the token of res into the target Secret when it differs, and announces a
 // restore (a deleted or edited target put back without calling Cyclr) with an event. A write
-// conflict (someone else updated the Secret meanwhile) is retried on the live Secret, so a token
-// just obtained reaches the target in the same reconcile.
+// conflict is retried on the live Secret, so a token just obtained reaches the target in the
+// same reconcile.
 func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
 	cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res result,
 ) error {
 	key := client.ObjectKey{Namespace: cred.Namespace, Name: cred.TargetSecretName()}
-	written := false
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
-		if existing != nil {
-			secret = existing.DeepCopy()
-		}
-		changed, err := applyTarget(secret, cred, res.state, r.Scheme)
-		if err != nil || !changed {
-			return err
-		}
-		if existing == nil {
-			err = r.Create(ctx, secret)
-		} else {
-			err = r.Update(ctx, secret)
-		}
-		if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
-			live, lerr := r.liveOwnedSecret(ctx, cred, key)
-			switch {
-			case apierrors.IsNotFound(lerr):
-				existing = nil
-			case lerr != nil:
-				return lerr
-			default:
-				existing = live
-			}
-			return apierrors.NewConflict(corev1.Resource("secrets"), key.Name, errors.New("target Secret changed"))
-		}
-		written = err == nil
-		return err
+	written, err := r.writeOwnedSecret(ctx, cred, key, existing, func(secret *corev1.Secret) (bool, error) {
+		return applyTarget(secret, cred, res.state, r.Scheme)
 	})
 	if err != nil {
 		return fmt.Errorf("writing target Secret %q: %w", key.Name, err)

@@ -61,7 +61,7 @@ func (r *CyclrCredentialReconciler) writeOwnedSecret(ctx context.Context, cred *
 			default:
 				current = live
 			}
-			return apierrors.NewConflict(corev1.Resource("secrets"), key.Name, errors.New("Secret changed while writing"))
+			return apierrors.NewConflict(corev1.Resource("secrets"), key.Name, errors.New("changed while writing"))
 		}
 		if err == nil {
 			written = true

@@ -17,37 +17,83 @@ limitations under the License.
 package controller
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
 
-// ownWrites remembers the resourceVersion of the operator's last write to each Secret it
-// manages. The watch event such a write causes is an echo: the reconcile that made it has
-// already acted, and reconciling again would cost a read of the credentials Secret and, when
-// the cache has not yet seen the status just written, a redundant status patch. A write by
-// anyone else carries another resourceVersion and is reconciled, so a tampered target is
-// still restored. Missing an echo (the event arrived before record) costs one idle reconcile.
-type ownWrites struct{ versions keyedStrings }
+// ownWrites remembers what the operator last wrote to each Secret it manages, recorded before
+// the write. The watch event of that write is an echo: the reconcile that made it has already
+// acted, and reconciling again would cost a read of the credentials Secret and, when the cache
+// has not yet seen the status just written, a redundant status patch. The comparison is by
+// content, not resourceVersion, because the event often arrives before the write returns. A
+// Secret that holds anything else (a tampered target) is reconciled and restored.
+type ownWrites struct{ contents keyedStrings }
 
-func (w *ownWrites) record(secret client.Object) {
-	w.versions.set(client.ObjectKeyFromObject(secret), secret.GetResourceVersion())
+// expect records the content secret is about to be written with.
+func (w *ownWrites) expect(secret *corev1.Secret) {
+	w.contents.set(client.ObjectKeyFromObject(secret), secretContent(secret))
 }
 
 func (w *ownWrites) isEcho(obj client.Object) bool {
-	rv, ok := w.versions.get(client.ObjectKeyFromObject(obj))
-	return ok && rv == obj.GetResourceVersion()
+	secret, ok := obj.(*corev1.Secret)
+	if !ok {
+		return false
+	}
+	want, ok := w.contents.get(client.ObjectKeyFromObject(secret))
+	return ok && want == secretContent(secret)
 }
 
-// skipEchoes drops the create and update events of the operator's own writes; a deletion
-// always passes, and the memory of that Secret goes with it.
+// skipEchoes drops the create and update events of Secrets that hold what the operator
+// wrote; a deletion always passes, and the memory of that Secret goes with it.
 func (w *ownWrites) skipEchoes() predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { return !w.isEcho(e.Object) },
 		UpdateFunc: func(e event.UpdateEvent) bool { return !w.isEcho(e.ObjectNew) },
 		DeleteFunc: func(e event.DeleteEvent) bool {
-			w.versions.delete(client.ObjectKeyFromObject(e.Object))
+			w.contents.delete(client.ObjectKeyFromObject(e.Object))
 			return true
 		},
 	}
+}
+
+// secretContent is a digest of what the reconciler reads and writes in a Secret.
+func secretContent(s *corev1.Secret) string {
+	owners := make([]string, 0, len(s.OwnerReferences))
+	for _, o := range s.OwnerReferences {
+		owners = append(owners, string(o.UID))
+	}
+	b, _ := json.Marshal(struct { // maps of strings and bytes: cannot fail; keys come sorted
+		Type        corev1.SecretType
+		Labels      map[string]string
+		Annotations map[string]string
+		Data        map[string][]byte
+		Owners      []string
+	}{s.Type, s.Labels, s.Annotations, s.Data, owners})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// skipCredentialControlled drops the create and update events of Secrets a CyclrCredential
+// controls from the metadata watch of all Secrets: the Owns watch, which sees them in full,
+// handles those. Deletions pass, so a credential waiting for a conflicting target name to be
+// freed hears of it.
+func skipCredentialControlled() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return !credentialControlled(e.Object) },
+		UpdateFunc: func(e event.UpdateEvent) bool { return !credentialControlled(e.ObjectNew) },
+	}
+}
+
+func credentialControlled(obj metav1.Object) bool {
+	ref := metav1.GetControllerOfNoCopy(obj)
+	return ref != nil && ref.Kind == "CyclrCredential" && ref.APIVersion == authv1alpha1.GroupVersion.String()
 }

@@ -118,7 +118,7 @@ func (r *CyclrCredentialReconciler) SetupWithManager(mgr ctrl.Manager, opts Opti
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Secret{}, builder.WithPredicates(r.writes.skipEchoes())).
 		WatchesRawSource(source.Kind(secretMetadata, client.Object(secretMeta),
-			handler.EnqueueRequestsFromMapFunc(r.credentialsUsingSecret), r.writes.skipEchoes())).
+			handler.EnqueueRequestsFromMapFunc(r.credentialsUsingSecret), skipCredentialControlled())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(opts.MaxConcurrentReconciles, 1)}).
 		Named("cyclrcredential").
 		Complete(r)
@@ -130,17 +130,22 @@ type metadataCache struct{ cache.Cache }
 
 func (c metadataCache) GetCache() cache.Cache { return c.Cache }
 
-// keepIdentityOnly drops everything from a cached Secret's metadata but what identifies it:
-// labels and annotations of unrelated Secrets (kubectl's last-applied-configuration holds a
-// Secret's whole data) must not sit in the operator's memory.
+// keepIdentityOnly drops everything from a cached Secret's metadata but what identifies it
+// (and, for a Secret a CyclrCredential controls, that owner reference): labels and annotations
+// of unrelated Secrets (kubectl's last-applied-configuration holds a Secret's whole data) must
+// not sit in the operator's memory.
 func keepIdentityOnly(obj any) (any, error) {
 	m, ok := obj.(*metav1.PartialObjectMetadata)
 	if !ok {
 		return obj, nil
 	}
-	return &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
+	kept := &metav1.PartialObjectMetadata{TypeMeta: m.TypeMeta, ObjectMeta: metav1.ObjectMeta{
 		Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
-	}}, nil
+	}}
+	if credentialControlled(m) {
+		kept.OwnerReferences = []metav1.OwnerReference{*metav1.GetControllerOfNoCopy(m)}
+	}
+	return kept, nil
 }
 
 func secretNames(obj client.Object) []string {

@@ -46,6 +46,7 @@ func (r *CyclrCredentialReconciler) writeOwnedSecret(ctx context.Context, cred *
 		if err != nil || !changed {
 			return err
 		}
+		r.writes.expect(secret)
 		if current == nil {
 			err = r.Create(ctx, secret)
 		} else {
@@ -63,10 +64,7 @@ func (r *CyclrCredentialReconciler) writeOwnedSecret(ctx context.Context, cred *
 			}
 			return apierrors.NewConflict(corev1.Resource("secrets"), key.Name, errors.New("changed while writing"))
 		}
-		if err == nil {
-			written = true
-			r.writes.record(secret)
-		}
+		written = err == nil
 		return err
 	})
 	return written, err

@@ -21,7 +21,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
@@ -71,7 +70,7 @@ func TestOwnWritesSkipEchoes(t *testing.T) {
 func TestMetadataWatchLeavesCredentialSecretsToOwns(t *testing.T) {
 	controlledBy := func(apiVersion, kind string) *metav1.PartialObjectMetadata {
 		return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "s", OwnerReferences: []metav1.OwnerReference{
-			{APIVersion: apiVersion, Kind: kind, Name: "owner", UID: "u", Controller: ptr.To(true)},
+			{APIVersion: apiVersion, Kind: kind, Name: "owner", UID: "u", Controller: new(true)},
 		}}}
 	}
 	ours := controlledBy(authv1alpha1.GroupVersion.String(), "CyclrCredential")

@@ -19,8 +19,10 @@ limitations under the License.
 //
 //	go run ./hack/cyclr-emulator --partner demo-client:demo-user:demo-pass --account demo-account
 //
-// It logs one line per request (grant and outcome, never a secret) and stops
-// cleanly on SIGINT or SIGTERM.
+// It logs one line per request (grant and outcome, never a secret), serves
+// controls under /emulator/ (request counts, fault injection, revocation; see
+// admin.go) for checks that drive the operator from outside, and stops cleanly
+// on SIGINT or SIGTERM.
 package main
 
 import (
@@ -147,7 +149,7 @@ func run(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger) 
 	for _, a := range cfg.accounts {
 		e.AddAccount(a)
 	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: adminHandler(e), ReadHeaderTimeout: 10 * time.Second}
 	logger.Info("cyclr emulator listening", "url", "http://"+ln.Addr().String(), "lifetime", cfg.lifetime,
 		"partners", len(cfg.partners), "clients", len(cfg.clients), "accounts", len(cfg.accounts))
 

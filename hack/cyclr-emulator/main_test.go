@@ -17,7 +17,6 @@ limitations under the License.
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -25,11 +24,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -83,19 +82,6 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink that the server goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func TestRunServesAndStops(t *testing.T) {
 	const pw = "pw-SECRET-run"
 	cfg, err := parseFlags([]string{"--partner", "pc:alice:" + pw, "--account", "a1"}, io.Discard)
@@ -106,7 +92,7 @@ func TestRunServesAndStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

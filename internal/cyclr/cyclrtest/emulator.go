@@ -195,6 +195,17 @@ func (e *Emulator) Count(grant, outcome string) int {
 	return e.counts[countKey{grant, outcome}]
 }
 
+// Counts returns every non-zero Count, keyed "grant/outcome".
+func (e *Emulator) Counts() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]int, len(e.counts))
+	for k, n := range e.counts {
+		out[k.grant+"/"+k.outcome] = n
+	}
+	return out
+}
+
 // TokenValid reports whether accessToken was issued, is not revoked or
 // retired by a refresh, and has not expired.
 func (e *Emulator) TokenValid(accessToken string) bool {

@@ -78,18 +78,13 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	now := r.Clock.Now()
 	res, err := r.reconcileToken(ctx, cred, now)
-	if err != nil {
-		if res.renewed {
-			// The new token is saved but a later write failed: record it in status anyway, so
-			// the retry neither honours the same refresh request again nor miscounts revisions.
-			if serr := r.writeStatus(ctx, cred, nextStatus(cred, res, now)); serr != nil {
-				logf.FromContext(ctx).Error(serr, "recording a token whose target write failed")
-			}
-		}
+	// A failure after a new token was saved (a target write) still records that token in
+	// status, so the retry neither honours the same refresh request again nor miscounts revisions.
+	if err != nil && !res.renewed {
 		return ctrl.Result{}, err
 	}
-	if err := r.writeStatus(ctx, cred, nextStatus(cred, res, now)); err != nil {
-		return ctrl.Result{}, err
+	if serr := r.writeStatus(ctx, cred, nextStatus(cred, res, now)); serr != nil || err != nil {
+		return ctrl.Result{}, errors.Join(err, serr)
 	}
 	recordCredentialMetrics(cred)
 	return ctrl.Result{RequeueAfter: requeueAfter(cred.Status, res.state, now)}, nil

@@ -17,10 +17,6 @@ limitations under the License.
 package controller
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -63,23 +59,6 @@ func (w *ownWrites) skipEchoes() predicate.Predicate {
 			return true
 		},
 	}
-}
-
-// secretContent is a digest of what the reconciler reads and writes in a Secret.
-func secretContent(s *corev1.Secret) string {
-	owners := make([]string, 0, len(s.OwnerReferences))
-	for _, o := range s.OwnerReferences {
-		owners = append(owners, string(o.UID))
-	}
-	b, _ := json.Marshal(struct { // maps of strings and bytes: cannot fail; keys come sorted
-		Type        corev1.SecretType
-		Labels      map[string]string
-		Annotations map[string]string
-		Data        map[string][]byte
-		Owners      []string
-	}{s.Type, s.Labels, s.Annotations, s.Data, owners})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // skipCredentialControlled drops the create and update events of Secrets a CyclrCredential

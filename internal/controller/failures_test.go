@@ -31,6 +31,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // Failures: wrong or missing credentials, Cyclr faults and their backoff, failing refreshes,
@@ -64,8 +65,8 @@ func TestFailureWrongPasswordThenFixed(t *testing.T) {
 	h.updateSecret("login", func(s *corev1.Secret) { s.Data["password"] = []byte(partnerPassword) })
 	c = h.waitReady("cred", authv1alpha1.ReasonTokenValid, 10*time.Second)
 	h.holds(time.Second, func() error { return h.requests(2) })
-	countIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 1)
-	countIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 1)
+	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 1)
 	if c.Status.FailedAttempts != 0 || c.Status.LastFailureTime != nil {
 		t.Errorf("failedAttempts %d lastFailureTime %v after a success", c.Status.FailedAttempts, c.Status.LastFailureTime)
 	}
@@ -96,7 +97,7 @@ func TestFailureManualRefreshBypassesBackoff(t *testing.T) {
 		t.Errorf("next attempt %s after the second failure, want the doubled 2m backoff", d)
 	}
 	h.holds(2*time.Second, func() error { return h.requests(2) })
-	countIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 2)
+	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 2)
 }
 
 // Problems the user must fix in Kubernetes: no call to Cyclr until they are fixed, then one at
@@ -253,8 +254,8 @@ func TestFailureCyclrFaultThenRecovery(t *testing.T) {
 	})
 	for _, tc := range cases {
 		srv := servers[tc.name]
-		countIs(t, srv, "password", cyclrtest.OutcomeFault, 1)
-		countIs(t, srv, "password", cyclrtest.OutcomeSuccess, 1)
+		testenv.CountIs(t, srv, "password", cyclrtest.OutcomeFault, 1)
+		testenv.CountIs(t, srv, "password", cyclrtest.OutcomeSuccess, 1)
 		if gap := seen[tc.name].at(t, 2).Sub(seen[tc.name].at(t, 1)); gap < tc.minGap-50*time.Millisecond || gap > tc.maxGap {
 			t.Errorf("%s: retried %s after the first request, want between %s and %s", tc.name, gap, tc.minGap, tc.maxGap)
 		}
@@ -301,8 +302,8 @@ func TestFailureRefreshFailingKeepsToken(t *testing.T) {
 
 	c = h.waitReady("cred", authv1alpha1.ReasonTokenValid, 10*time.Second)
 	h.holds(time.Second, func() error { return h.requests(3) })
-	countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeFault, 1)
-	countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeFault, 1)
+	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 1)
 	if c.Status.FailedAttempts != 0 || c.Status.Revision != 2 || c.Status.LastGrant != "refresh_token" {
 		t.Errorf("after recovery: failedAttempts %d revision %d lastGrant %q", c.Status.FailedAttempts, c.Status.Revision, c.Status.LastGrant)
 	}
@@ -339,8 +340,8 @@ func TestFailureTokenExpiresDuringBackoff(t *testing.T) {
 	// The retry signs in again, as the stored token has expired.
 	c := h.waitReady("cred", authv1alpha1.ReasonTokenValid, 10*time.Second)
 	h.holds(time.Second, func() error { return h.requests(3) })
-	countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeFault, 1)
-	countIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 2)
+	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeFault, 1)
+	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 2)
 	if c.Status.FailedAttempts != 0 || !h.cyclr.TokenValid(h.targetToken("cred")) {
 		t.Errorf("after recovery: failedAttempts %d", c.Status.FailedAttempts)
 	}

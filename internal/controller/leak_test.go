@@ -153,12 +153,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	})
 	h.cyclr.RevokeRefreshTokens()
 	wait(15*time.Second, func() error {
-		for _, e := range h.events() {
-			if e.Regarding.Name == "rotating" && e.Reason == EventReauthenticated {
-				return nil
-			}
+		if _, ok := testenv.FindEvent(h.events(), "rotating", EventReauthenticated); !ok {
+			return fmt.Errorf("rotating: no %s event", EventReauthenticated)
 		}
-		return fmt.Errorf("rotating: no %s event", EventReauthenticated)
+		return nil
 	})
 	// Let both credentials settle on a long-lived token, so the request count can be exact.
 	h.cyclr.SetLifetime(cyclrtest.DefaultLifetime)
@@ -178,8 +176,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		expected = int(rotating.Status.Revision + cc.Status.Revision + 2)
 		return h.requests(expected)
 	})
-	countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeAuthError, 1)
-	countIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 1)
+	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeAuthError, 1)
+	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 1)
 	for name, srv := range faulty {
 		if got := srv.Requests(); got != 1 {
 			t.Errorf("%s: Cyclr received %d token requests, want 1", name, got)

@@ -30,6 +30,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // Scenarios of the token's life once it works: refresh-token fallback, restoring the target
@@ -89,14 +90,6 @@ func ready(t *testing.T, c *authv1alpha1.CyclrCredential) metav1.Condition {
 		t.Fatalf("%s has no Ready condition", c.Name)
 	}
 	return *cond
-}
-
-// countIs checks one of the emulator's per-grant, per-outcome counters.
-func countIs(t *testing.T, srv *cyclrtest.Server, grant, outcome string, want int) {
-	t.Helper()
-	if got := srv.Count(grant, outcome); got != want {
-		t.Errorf("Cyclr counted %d %s requests with outcome %s, want %d", got, grant, outcome, want)
-	}
 }
 
 // arrivals records when each token request reached an emulator, by polling its counter, so a
@@ -192,9 +185,9 @@ func TestScenarioInvalidGrantFallsBackToPassword(t *testing.T) {
 			h.waitRevision("cred", 2, 15*time.Second)
 			c := h.waitReady("cred", authv1alpha1.ReasonTokenValid, 5*time.Second)
 			h.holds(time.Second, func() error { return h.requests(3) })
-			countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeAuthError, 1)
-			countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 0)
-			countIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 2)
+			testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeAuthError, 1)
+			testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 0)
+			testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 2)
 			h.waitEvent("cred", EventReauthenticated)
 
 			newToken := h.targetToken("cred")
@@ -323,7 +316,7 @@ func TestScenarioManualRefresh(t *testing.T) {
 		t.Errorf("lastRefreshRequest %q", c.Status.LastRefreshRequest)
 	}
 	h.holds(time.Second, func() error { return h.requests(3) })
-	countIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 2)
+	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 2)
 }
 
 func TestScenarioInputChangesIssueANewToken(t *testing.T) {
@@ -382,7 +375,7 @@ func TestScenarioInputChangesIssueANewToken(t *testing.T) {
 			t.Errorf("%s: the target token does not work", step.name)
 		}
 	}
-	countIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 4)
+	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 4)
 }
 
 func TestScenarioSuspend(t *testing.T) {

@@ -17,7 +17,9 @@ limitations under the License.
 package controller
 
 import (
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"time"
@@ -81,7 +83,7 @@ func conflictError(name string) *configError {
 // applyTarget makes secret the target Secret for s, keeping labels and annotations that others
 // added. It reports whether anything changed.
 func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *tokenState, scheme *runtime.Scheme) (bool, error) {
-	before := secret.DeepCopy()
+	before := secretContent(secret)
 	// Ours win over spec.target.labels: the cache selects on them.
 	labels := mergeInto(maps.Clone(cred.Spec.Target.Labels), managedLabels(cred))
 	secret.Labels = mergeInto(secret.Labels, labels)
@@ -92,7 +94,7 @@ func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *t
 	if err := controllerutil.SetControllerReference(cred, secret, scheme); err != nil {
 		return false, fmt.Errorf("setting owner of Secret %q: %w", secret.Name, err)
 	}
-	return !secretEqual(before, secret), nil
+	return secretContent(secret) != before, nil
 }
 
 // applyState makes secret the state Secret holding s.
@@ -119,10 +121,20 @@ func mergeInto(dst, src map[string]string) map[string]string {
 	return dst
 }
 
-func secretEqual(a, b *corev1.Secret) bool {
-	return a.Type == b.Type &&
-		maps.Equal(a.Labels, b.Labels) &&
-		maps.Equal(a.Annotations, b.Annotations) &&
-		maps.EqualFunc(a.Data, b.Data, bytes.Equal) &&
-		len(a.OwnerReferences) == len(b.OwnerReferences)
+// secretContent is a digest of what the reconciler reads and writes in a Secret: it tells
+// whether a write would change anything, and whether a watch event is the echo of a write.
+func secretContent(s *corev1.Secret) string {
+	owners := make([]string, 0, len(s.OwnerReferences))
+	for _, o := range s.OwnerReferences {
+		owners = append(owners, string(o.UID))
+	}
+	b, _ := json.Marshal(struct { // maps of strings and bytes: cannot fail; keys come sorted
+		Type        corev1.SecretType
+		Labels      map[string]string
+		Annotations map[string]string
+		Data        map[string][]byte
+		Owners      []string
+	}{s.Type, s.Labels, s.Annotations, s.Data, owners})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

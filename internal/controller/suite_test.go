@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -135,16 +134,7 @@ func partnerLogin() map[string]string {
 // credential creates a CyclrCredential pointing at the emulator and the Secret "login".
 func (h *harness) credential(name string, mutate ...func(*authv1alpha1.CyclrCredential)) *authv1alpha1.CyclrCredential {
 	h.t.Helper()
-	c := &authv1alpha1.CyclrCredential{
-		ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name},
-		Spec: authv1alpha1.CyclrCredentialSpec{
-			APIURL:               h.cyclr.URL,
-			CredentialsSecretRef: authv1alpha1.CredentialsSecretRef{Name: "login"},
-		},
-	}
-	for _, m := range mutate {
-		m(c)
-	}
+	c := testenv.Credential(h.ns, name, h.cyclr.URL, mutate...)
 	h.must(k8s.Create(h.ctx, c))
 	return c
 }
@@ -184,15 +174,7 @@ func (h *harness) waitReady(name, reason string, timeout time.Duration) *authv1a
 	var c *authv1alpha1.CyclrCredential
 	h.eventually(timeout, func() error {
 		c = h.get(name)
-		cond := meta.FindStatusCondition(c.Status.Conditions, authv1alpha1.ConditionReady)
-		switch {
-		case cond == nil:
-			return fmt.Errorf("%s: no Ready condition", name)
-		case cond.ObservedGeneration != c.Generation || cond.Reason != reason:
-			return fmt.Errorf("%s: Ready %s/%s (generation %d of %d): %s", name, cond.Status, cond.Reason,
-				cond.ObservedGeneration, c.Generation, cond.Message)
-		}
-		return nil
+		return testenv.ReadyFor(c, reason)
 	})
 	return c
 }
@@ -211,18 +193,11 @@ func (h *harness) targetToken(name string) string {
 }
 
 // requests checks the emulator's total count of token requests.
-func (h *harness) requests(want int) error {
-	if got := h.cyclr.Requests(); got != want {
-		return fmt.Errorf("Cyclr received %d token requests, want %d", got, want)
-	}
-	return nil
-}
+func (h *harness) requests(want int) error { return testenv.Requests(h.cyclr, want) }
 
 func (h *harness) events() []eventsv1.Event {
 	h.t.Helper()
-	var list eventsv1.EventList
-	h.must(k8s.List(h.ctx, &list, client.InNamespace(h.ns)))
-	return list.Items
+	return suite.Events(h.ctx, h.t, h.ns)
 }
 
 // waitEvent waits for an event with reason about the credential name.
@@ -230,13 +205,11 @@ func (h *harness) waitEvent(name, reason string) eventsv1.Event {
 	h.t.Helper()
 	var found eventsv1.Event
 	h.eventually(10*time.Second, func() error {
-		for _, e := range h.events() {
-			if e.Regarding.Name == name && e.Reason == reason {
-				found = e
-				return nil
-			}
+		var ok bool
+		if found, ok = testenv.FindEvent(h.events(), name, reason); !ok {
+			return fmt.Errorf("no %s event for %s", reason, name)
 		}
-		return fmt.Errorf("no %s event for %s", reason, name)
+		return nil
 	})
 	return found
 }

@@ -30,6 +30,7 @@ import (
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // TestWriteConflictsDuringRefresh: while the operator holds Cyclr's answer to a refresh,
@@ -115,8 +116,8 @@ func (h *harness) checkAfterConflict(name string, timeout time.Duration) *authv1
 		return nil
 	})
 	h.holds(time.Second, func() error { return h.requests(2) })
-	h.countIs("password", cyclrtest.OutcomeSuccess, 1)
-	h.countIs("refresh_token", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 1)
 	if !h.cyclr.TokenValid(string(target.Data["access_token"])) {
 		h.t.Error("the target Secret holds a dead token")
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // TestKilledBetweenCyclrAnswerAndSecretWrite: Cyclr answers a refresh (consuming the single-use
@@ -81,9 +82,9 @@ func TestKilledBetweenCyclrAnswerAndSecretWrite(t *testing.T) {
 	// Recovery: invalid_grant for the consumed refresh token, then the password.
 	c = h.waitReady("crash", authv1alpha1.ReasonTokenValid, 2, 15*time.Second)
 	h.must(h.requests(4))
-	h.countIs("password", cyclrtest.OutcomeSuccess, 2)
-	h.countIs("refresh_token", cyclrtest.OutcomeSuccess, 1)
-	h.countIs("refresh_token", cyclrtest.OutcomeAuthError, 1)
+	testenv.CountIs(h.t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 2)
+	testenv.CountIs(h.t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "refresh_token", cyclrtest.OutcomeAuthError, 1)
 	if c.Status.LastGrant != "password" || c.Status.FailedAttempts != 0 {
 		t.Errorf("after recovery: lastGrant %q, failedAttempts %d; want password and 0", c.Status.LastGrant, c.Status.FailedAttempts)
 	}

@@ -28,7 +28,6 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -191,17 +190,7 @@ func partnerLogin() map[string][]byte {
 // credential creates a CyclrCredential pointing at the harness's emulator and the Secret "login".
 func (h *harness) credential(name string, mutate ...func(*authv1alpha1.CyclrCredential)) {
 	h.t.Helper()
-	c := &authv1alpha1.CyclrCredential{
-		ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name},
-		Spec: authv1alpha1.CyclrCredentialSpec{
-			APIURL:               h.cyclr.URL,
-			CredentialsSecretRef: authv1alpha1.CredentialsSecretRef{Name: "login"},
-		},
-	}
-	for _, m := range mutate {
-		m(c)
-	}
-	h.must(k8s.Create(h.ctx, c))
+	h.must(k8s.Create(h.ctx, testenv.Credential(h.ns, name, h.cyclr.URL, mutate...)))
 }
 
 func refreshBefore(d time.Duration) func(*authv1alpha1.CyclrCredential) {
@@ -256,13 +245,10 @@ func (h *harness) waitReady(name, reason string, rev int64, timeout time.Duratio
 	var c *authv1alpha1.CyclrCredential
 	h.eventually(timeout, func() error {
 		c = h.get(name)
-		cond := ready(c)
-		switch {
-		case cond == nil:
-			return fmt.Errorf("%s: no Ready condition", name)
-		case cond.ObservedGeneration != c.Generation || cond.Reason != reason:
-			return fmt.Errorf("%s: Ready %s/%s: %s", name, cond.Status, cond.Reason, cond.Message)
-		case rev > 0 && c.Status.Revision != rev:
+		if err := testenv.ReadyFor(c, reason); err != nil {
+			return err
+		}
+		if rev > 0 && c.Status.Revision != rev {
 			return fmt.Errorf("%s: revision %d, want %d", name, c.Status.Revision, rev)
 		}
 		return nil
@@ -271,35 +257,12 @@ func (h *harness) waitReady(name, reason string, rev int64, timeout time.Duratio
 }
 
 // requests checks the emulator's total count of token requests.
-func (h *harness) requests(want int) error {
-	if got := h.cyclr.Requests(); got != want {
-		return fmt.Errorf("Cyclr received %d token requests, want %d", got, want)
-	}
-	return nil
-}
-
-func (h *harness) countIs(grant, outcome string, want int) {
-	h.t.Helper()
-	if got := h.cyclr.Count(grant, outcome); got != want {
-		h.t.Errorf("Cyclr counted %d %s requests with outcome %s, want %d", got, grant, outcome, want)
-	}
-}
-
-func (h *harness) events() []eventsv1.Event {
-	h.t.Helper()
-	var list eventsv1.EventList
-	h.must(k8s.List(h.ctx, &list, client.InNamespace(h.ns)))
-	return list.Items
-}
+func (h *harness) requests(want int) error { return testenv.Requests(h.cyclr, want) }
 
 func (h *harness) hasEvent(name, reason string) bool {
 	h.t.Helper()
-	for _, e := range h.events() {
-		if e.Regarding.Name == name && e.Reason == reason {
-			return true
-		}
-	}
-	return false
+	_, ok := testenv.FindEvent(suite.Events(h.ctx, h.t, h.ns), name, reason)
+	return ok
 }
 
 // checkNoLeaks fails the test if a password, client secret, access or refresh token (raw or
@@ -320,12 +283,7 @@ func (h *harness) checkNoLeaks() {
 		h.leaks.Add("refresh token in Secret "+s.Name, string(s.Data["refresh_token"]))
 	}
 	places := map[string]string{"the managers' log": h.logs.String()}
-	var events eventsv1.EventList
-	if err := k8s.List(ctx, &events, client.InNamespace(h.ns)); err != nil {
-		t.Errorf("leak check: %v", err)
-		return
-	}
-	for _, e := range events.Items {
+	for _, e := range suite.Events(ctx, t, h.ns) {
 		b, _ := json.Marshal(e)
 		places[fmt.Sprintf("event %s/%s", e.Regarding.Name, e.Reason)] += string(b)
 	}

@@ -26,6 +26,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // TestCyclrSlowerThanTheClientTimeout: Cyclr takes longer than --cyclr-timeout to answer.
@@ -52,8 +53,8 @@ func TestCyclrSlowerThanTheClientTimeout(t *testing.T) {
 	h.holds(time.Until(c.Status.RefreshAt.Add(-time.Second)), func() error { return h.requests(1) })
 	h.waitReady("slow", authv1alpha1.ReasonTokenValid, 1, 10*time.Second)
 	h.must(h.requests(2))
-	h.countIs("password", cyclrtest.OutcomeFault, 1)
-	h.countIs("password", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "password", cyclrtest.OutcomeFault, 1)
+	testenv.CountIs(h.t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 1)
 }
 
 // TestInvalidTokenResponses: Cyclr (or something in front of it) answers with something that
@@ -226,5 +227,5 @@ func TestHostileCredentialsSecrets(t *testing.T) {
 	}
 	// Only the whitespace-wrapped login reached Cyclr, once.
 	h.holds(2*time.Second, func() error { return h.requests(1) })
-	h.countIs("password", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 1)
 }

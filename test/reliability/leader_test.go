@@ -22,6 +22,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
 // TestLeaderElection: two managers with leader election against one API server. Only the
@@ -75,8 +76,8 @@ func TestLeaderElection(t *testing.T) {
 	// The scheduled refresh, by the new leader, exactly once.
 	c := h.waitReady("one", authv1alpha1.ReasonTokenValid, 2, 15*time.Second)
 	h.must(h.requests(2))
-	h.countIs("password", cyclrtest.OutcomeSuccess, 1)
-	h.countIs("refresh_token", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 1)
+	testenv.CountIs(h.t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 1)
 	if l, f := leader.tokens.calls.Load(), follower.tokens.calls.Load(); l != 1 || f != 1 {
 		t.Errorf("token requests: old leader %d, new leader %d; want 1 and 1", l, f)
 	}

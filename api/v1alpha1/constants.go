@@ -45,6 +45,9 @@ const (
 	ReasonInvalidTokenResponse      = "InvalidTokenResponse"
 	ReasonTargetSecretConflict      = "TargetSecretConflict"
 	ReasonSuspended                 = "Suspended"
+	// ReasonRetryPending: the last attempt failed and the next waits for its backoff; it is
+	// shown only when no earlier reason is known.
+	ReasonRetryPending = "RetryPending"
 )
 
 // TargetSecretName is the target Secret's name: spec.target.name, else the credential's name.

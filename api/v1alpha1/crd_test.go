@@ -17,21 +17,12 @@ limitations under the License.
 package v1alpha1_test
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
@@ -97,85 +88,4 @@ func TestCRDNamesAndColumns(t *testing.T) {
 	if conditions.XListType == nil || *conditions.XListType != "map" || !slices.Equal(conditions.XListMapKeys, []string{"type"}) {
 		t.Errorf("status.conditions is not a list map keyed by type: %v %v", conditions.XListType, conditions.XListMapKeys)
 	}
-}
-
-// TestServedNamesAndColumns asks the API server itself: kubectl get cyclrcred / get cyclr
-// work, and kubectl get prints the contract's columns.
-func TestServedNamesAndColumns(t *testing.T) {
-	dc, err := discovery.NewDiscoveryClientForConfig(testCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, err := dc.ServerResourcesForGroupVersion(authv1alpha1.GroupVersion.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found bool
-	for _, r := range list.APIResources {
-		if r.Name != "cyclrcredentials" {
-			continue
-		}
-		found = true
-		if !r.Namespaced || !slices.Equal(r.ShortNames, []string{"cyclrcred"}) || !slices.Equal(r.Categories, []string{"cyclr"}) {
-			t.Errorf("served as namespaced=%v shortNames=%v categories=%v", r.Namespaced, r.ShortNames, r.Categories)
-		}
-	}
-	if !found {
-		t.Fatal("cyclrcredentials not served")
-	}
-
-	ctx := t.Context()
-	u := credential("table", minimalSpec(map[string]any{"grant": "ClientCredentials"}))
-	if err := k8s.Create(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(context.Background(), u) })
-
-	table := getTable(ctx, t, "/apis/"+authv1alpha1.GroupVersion.String()+"/namespaces/"+testNamespace+"/cyclrcredentials/"+u.GetName())
-	names := make([]string, 0, len(table.ColumnDefinitions))
-	for _, c := range table.ColumnDefinitions {
-		names = append(names, c.Name)
-	}
-	want := []string{"Name", "Ready", "Reason", "Grant", "Expires", "Refresh At", "Age"}
-	if !slices.Equal(names, want) {
-		t.Errorf("kubectl get columns = %v, want %v", names, want)
-	}
-	if len(table.Rows) != 1 || len(table.Rows[0].Cells) != len(want) {
-		t.Fatalf("rows = %+v", table.Rows)
-	}
-	if grant := table.Rows[0].Cells[3]; grant != "ClientCredentials" {
-		t.Errorf("Grant cell = %v, want ClientCredentials", grant)
-	}
-}
-
-func getTable(ctx context.Context, t *testing.T, path string) *metav1.Table {
-	t.Helper()
-	hc, err := rest.HTTPClientFor(testCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(testCfg.Host, "/")+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s: %s", path, resp.Status, body)
-	}
-	table := &metav1.Table{}
-	if err := json.Unmarshal(body, table); err != nil {
-		t.Fatal(err)
-	}
-	return table
 }

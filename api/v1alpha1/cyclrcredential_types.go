@@ -199,6 +199,11 @@ type CyclrCredentialStatus struct {
 	// +optional
 	LastFailureTime *metav1.Time `json:"lastFailureTime,omitempty"`
 
+	// lastFailureReason is the reason of the last failure since the last success (a Ready
+	// reason such as CyclrUnavailable), kept while Ready shows RefreshFailing or RetryPending.
+	// +optional
+	LastFailureReason string `json:"lastFailureReason,omitempty"`
+
 	// lastRefreshRequest is the value of the refresh-requested-at annotation last honoured.
 	// +optional
 	LastRefreshRequest string `json:"lastRefreshRequest,omitempty"`

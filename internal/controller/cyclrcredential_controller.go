@@ -34,6 +34,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 // TokenClient obtains tokens from Cyclr; *cyclr.Client is the real one.
@@ -62,10 +63,18 @@ type CyclrCredentialReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
+// staleCacheRequeue is how soon a credential whose spec changed while it was reconciled is
+// looked at again; the watch event of that change usually comes first.
+const staleCacheRequeue = time.Second
+
+// errSpecChanged: the API server holds a newer generation than the cache gave this reconcile;
+// acting on the old spec could send a token to a target the user has just renamed.
+var errSpecChanged = errors.New("the CyclrCredential changed while it was reconciled")
+
 // Reconcile brings one CyclrCredential's token and Secrets up to date and writes its status once.
 func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	cred := &authv1alpha1.CyclrCredential{}
-	if err := r.Get(ctx, req.NamespacedName, cred); err != nil {
+	cached := &authv1alpha1.CyclrCredential{}
+	if err := r.Get(ctx, req.NamespacedName, cached); err != nil {
 		if apierrors.IsNotFound(err) {
 			forgetCredentialMetrics(req.Namespace, req.Name)
 			r.failures.forget(req.NamespacedName)
@@ -73,133 +82,149 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, err
 	}
-	if !cred.DeletionTimestamp.IsZero() {
+	if !cached.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the Secrets go with it, through their owner reference
 	}
 	now := r.Clock.Now()
-	res, err := r.reconcileToken(ctx, cred, now)
+	res, cred, err := r.reconcileToken(ctx, cached, now)
+	if errors.Is(err, errSpecChanged) {
+		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
+	}
 	// A failure after a new token was saved (a target write) still records that token in
 	// status, so the retry neither honours the same refresh request again nor miscounts revisions.
-	if err != nil && !res.renewed {
+	if err != nil && !res.Renewed {
 		return ctrl.Result{}, err
 	}
-	if serr := r.writeStatus(ctx, cred, nextStatus(cred, res, now)); serr != nil || err != nil {
+	if serr := r.writeStatus(ctx, cred, policy.NextStatus(cred, res, now)); serr != nil || err != nil {
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
 	recordCredentialMetrics(cred)
-	return ctrl.Result{RequeueAfter: requeueAfter(cred.Status, res.state, now)}, nil
+	return ctrl.Result{RequeueAfter: policy.RequeueAfter(cred.Status, res.State, now)}, nil
 }
 
-// reconcileToken decides whether a token is needed, obtains it and writes the Secrets. It may
-// replace *cred with a fresher copy read from the API server.
-func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context, cred *authv1alpha1.CyclrCredential, now time.Time) (result, error) {
-	stateSecret, err := r.cachedSecret(ctx, cred.Namespace, stateSecretName(cred.Name))
+// reconcileToken decides whether a token is needed, obtains it and writes the Secrets. It
+// returns what it did and the copy of the credential the status is to be computed from: the
+// cached one, or the fresher one read from the API server before calling Cyclr.
+func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, now time.Time,
+) (policy.Result, *authv1alpha1.CyclrCredential, error) {
+	stateSecret, err := r.cachedSecret(ctx, cred.Namespace, policy.StateSecretName(cred.Name))
 	if err != nil {
-		return result{}, err
+		return policy.Result{}, cred, err
 	}
 	state := ownedState(stateSecret, cred)
 	if cred.Spec.Suspend {
-		return result{state: state, suspended: true}, nil
+		return policy.Result{State: state, Suspended: true}, cred, nil
 	}
 	target, err := r.readTarget(ctx, cred)
 	if err != nil {
-		return r.configFailure(cred, state, err)
+		res, err := r.configFailure(cred, state, err)
+		return res, cred, err
 	}
 	login, err := readLogin(ctx, r.APIReader, cred)
 	if err != nil {
 		res, err := r.configFailure(cred, state, err)
-		if err == nil && state.valid(now) {
+		if err == nil && state.Valid(now) {
 			err = r.ensureTarget(ctx, cred, target, res)
 		}
-		return res, err
+		return res, cred, err
 	}
 
-	sit := situation{now: now, credential: cred, state: state, fingerprint: fingerprint(&cred.Spec, login)}
-	sit.loginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), sit.fingerprint)
-	act := decide(sit)
-	if act.callsCyclr() {
+	sit := policy.Situation{Now: now, Credential: cred, State: state, Fingerprint: policy.Fingerprint(&cred.Spec, login)}
+	sit.LoginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), sit.Fingerprint)
+	act := policy.Decide(sit)
+	if act.CallsCyclr() {
 		// Confirm against the API server, not the cache, that the token is still needed.
-		if stateSecret, err = r.refreshFromAPIServer(ctx, cred); err != nil {
-			return r.configFailure(cred, state, err)
+		fresh, freshState, err := r.readFromAPIServer(ctx, cred)
+		if err != nil {
+			res, err := r.configFailure(cred, state, err)
+			return res, cred, err
 		}
-		state = ownedState(stateSecret, cred)
-		sit.state, sit.fingerprint = state, fingerprint(&cred.Spec, login)
-		act = decide(sit)
+		cred, stateSecret, state = fresh, freshState, ownedState(freshState, fresh)
+		sit.Credential, sit.State = cred, state
+		act = policy.Decide(sit)
 	}
 
-	res := result{state: state, honoured: sit.refreshRequest(), waited: act == actionWait}
-	if act.callsCyclr() {
+	res := policy.Result{State: state, Honoured: sit.RefreshRequest(), Waited: act == policy.ActionWait}
+	if act.CallsCyclr() {
 		tok, how, err := r.obtain(ctx, cred, act, state, login)
 		if err != nil {
-			res.failure = attemptFailure(err)
-			r.failures.remember(client.ObjectKeyFromObject(cred), sit.fingerprint)
-			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, res.failure.reason, "RequestToken", "%s", res.failure.message)
-			logf.FromContext(ctx).Info("token request failed", "reason", res.failure.reason, "error", err.Error())
+			res.Failure = policy.Classify(err)
+			r.failures.remember(client.ObjectKeyFromObject(cred), sit.Fingerprint)
+			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, res.Failure.Reason, "RequestToken", "%s", res.Failure.Message)
+			logf.FromContext(ctx).Info("token request failed", "reason", res.Failure.Reason, "error", err.Error())
 		} else {
 			r.failures.forget(client.ObjectKeyFromObject(cred))
-			res.state, res.renewed = &tokenState{token: tok, fingerprint: sit.fingerprint}, true
+			res.State, res.Renewed = &policy.TokenState{Token: tok, Fingerprint: sit.Fingerprint}, true
 			// Persist before anything else: a single-use refresh token lost here is lost for good.
-			if err := r.saveState(ctx, cred, stateSecret, res.state); err != nil {
-				return result{}, err
+			if err := r.saveState(ctx, cred, stateSecret, res.State); err != nil {
+				return policy.Result{}, cred, err
 			}
 			r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, how, "RequestToken",
-				"obtained a token with the %s grant, valid until %s", tok.Grant, stamp(tok.ExpiresAt))
-			logf.FromContext(ctx).Info("token written", "event", how, "grant", string(tok.Grant), "expiresAt", stamp(tok.ExpiresAt))
+				"obtained a token with the %s grant, valid until %s", tok.Grant, policy.Stamp(tok.ExpiresAt))
+			logf.FromContext(ctx).Info("token written", "event", how, "grant", string(tok.Grant), "expiresAt", policy.Stamp(tok.ExpiresAt))
 		}
 	}
-	if res.state.valid(now) {
+	if res.State.Valid(now) {
 		err = r.ensureTarget(ctx, cred, target, res)
 	}
-	return res, err
+	return res, cred, err
 }
 
 // configFailure turns a problem the user must fix in Kubernetes into a result, and returns any
 // other error (an API server hiccup) for the workqueue to retry.
-func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCredential, state *tokenState, err error) (result, error) {
-	var cfg *configError
-	if !errors.As(err, &cfg) {
-		return result{}, err
+func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCredential, state *policy.TokenState, err error) (policy.Result, error) {
+	cfg, ok := errors.AsType[*policy.ConfigError](err)
+	if !ok {
+		return policy.Result{}, err
 	}
-	if !readyReasonIs(cred, cfg.reason) {
-		r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, cfg.reason, "ReadCredentials", "%s", cfg.message)
+	if !readyReasonIs(cred, cfg.Reason) {
+		r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, cfg.Reason, "ReadCredentials", "%s", cfg.Message)
 	}
-	return result{state: state, failure: &failure{reason: cfg.reason, message: cfg.message}}, nil
+	return policy.Result{State: state, Failure: cfg.Failure()}, nil
 }
 
-// refreshFromAPIServer re-reads the credential and its state Secret from the API server into
-// *cred and returns the state Secret (nil when there is none).
-func (r *CyclrCredentialReconciler) refreshFromAPIServer(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cred), cred); err != nil {
-		return nil, fmt.Errorf("reading CyclrCredential: %w", err)
+// readFromAPIServer re-reads the credential and its state Secret (nil when there is none) from
+// the API server. A credential whose generation differs from cached's is errSpecChanged: the
+// target and login were read for the old spec.
+func (r *CyclrCredentialReconciler) readFromAPIServer(ctx context.Context,
+	cached *authv1alpha1.CyclrCredential,
+) (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
+	cred := &authv1alpha1.CyclrCredential{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), cred); err != nil {
+		return nil, nil, fmt.Errorf("reading CyclrCredential: %w", err)
+	}
+	if cred.Generation != cached.Generation || !cred.DeletionTimestamp.IsZero() {
+		return nil, nil, errSpecChanged
 	}
 	secret := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: stateSecretName(cred.Name)}, secret)
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: policy.StateSecretName(cred.Name)}, secret)
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, nil
+		return cred, nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("reading state Secret: %w", err)
+		return nil, nil, fmt.Errorf("reading state Secret: %w", err)
 	case !ownedBy(secret, cred):
-		return nil, conflictError(secret.Name)
+		return nil, nil, policy.ConflictError(secret.Name)
 	}
-	return secret, nil
+	return cred, secret, nil
 }
 
-// obtain asks Cyclr for a token: a sign-in for actionIssue; for actionRenew, as spec.rotation
+// obtain asks Cyclr for a token: a sign-in for ActionIssue; for ActionRenew, as spec.rotation
 // says. It returns the event reason that describes what happened.
 func (r *CyclrCredentialReconciler) obtain(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, act action, state *tokenState, login cyclr.Request,
+	cred *authv1alpha1.CyclrCredential, act policy.Action, state *policy.TokenState, login cyclr.Request,
 ) (cyclr.Token, string, error) {
-	if act == actionIssue {
+	if act == policy.ActionIssue {
 		tok, err := r.requestToken(ctx, login)
 		return tok, EventIssued, err
 	}
-	if !usesRefreshToken(&cred.Spec) || state.token.RefreshToken == "" {
+	if !usesRefreshToken(&cred.Spec) || state.Token.RefreshToken == "" {
 		tok, err := r.requestToken(ctx, login)
 		return tok, EventRefreshed, err
 	}
 	refresh := cyclr.Request{APIURL: login.APIURL, Grant: cyclr.GrantRefreshToken, ClientID: login.ClientID,
-		AccountID: login.AccountID, RefreshToken: state.token.RefreshToken}
+		AccountID: login.AccountID, RefreshToken: state.Token.RefreshToken}
 	tok, err := r.requestToken(ctx, refresh)
 	if !cyclr.IsInvalidGrant(err) {
 		return tok, EventRefreshed, err
@@ -222,9 +247,9 @@ func (r *CyclrCredentialReconciler) requestToken(ctx context.Context, req cyclr.
 
 // saveState writes the state Secret: once Cyclr has answered, the new tokens must be kept.
 func (r *CyclrCredentialReconciler) saveState(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *tokenState,
+	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *policy.TokenState,
 ) error {
-	key := client.ObjectKey{Namespace: cred.Namespace, Name: stateSecretName(cred.Name)}
+	key := client.ObjectKey{Namespace: cred.Namespace, Name: policy.StateSecretName(cred.Name)}
 	_, err := r.writeOwnedSecret(ctx, cred, key, current, func(secret *corev1.Secret) (bool, error) {
 		return true, applyState(secret, cred, s, r.Scheme)
 	})

@@ -19,9 +19,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,21 +26,8 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
-
-// maxLoginValueBytes bounds each value read from the credentials Secret: no Cyclr login is
-// that long, and a megabyte of junk should be refused here rather than posted to Cyclr.
-const maxLoginValueBytes = 4096
-
-// configError is a problem the user must fix in Kubernetes (a missing Secret or key, a Secret
-// owned by someone else). It carries the Ready reason; its message names objects and keys,
-// never a value.
-type configError struct {
-	reason  string
-	message string
-}
-
-func (e *configError) Error() string { return e.message }
 
 // readLogin reads the credentials Secret straight from the API server (it is not cached: the
 // operator caches only the Secrets it manages) and turns it into a token request.
@@ -52,66 +36,13 @@ func readLogin(ctx context.Context, reader client.Reader, cred *authv1alpha1.Cyc
 	secret := &corev1.Secret{}
 	err := reader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: ref.Name}, secret)
 	if apierrors.IsNotFound(err) {
-		return cyclr.Request{}, &configError{
-			reason:  authv1alpha1.ReasonCredentialsSecretNotFound,
-			message: fmt.Sprintf("credentials Secret %q not found in namespace %q", ref.Name, cred.Namespace),
+		return cyclr.Request{}, &policy.ConfigError{
+			Reason:  authv1alpha1.ReasonCredentialsSecretNotFound,
+			Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", ref.Name, cred.Namespace),
 		}
 	}
 	if err != nil {
 		return cyclr.Request{}, fmt.Errorf("reading credentials Secret %q: %w", ref.Name, err)
 	}
-	return loginFromSecret(&cred.Spec, ref.Name, secret.Data)
-}
-
-// loginFromSecret builds the sign-in request for spec from the credentials Secret's data.
-func loginFromSecret(spec *authv1alpha1.CyclrCredentialSpec, secretName string, data map[string][]byte) (cyclr.Request, error) {
-	ref := spec.CredentialsSecretRef
-	value := func(key string) (string, error) { return loginValue(secretName, key, data) }
-	req := cyclr.Request{APIURL: spec.APIURL, AccountID: spec.AccountID, ClientID: spec.ClientID}
-	var err error
-	if req.ClientID == "" {
-		if req.ClientID, err = value(ref.ClientIDKey); err != nil {
-			return cyclr.Request{}, &configError{
-				reason:  authv1alpha1.ReasonCredentialsInvalid,
-				message: fmt.Sprintf("no client ID: set spec.clientID or the key %q: %s", ref.ClientIDKey, err),
-			}
-		}
-	}
-	switch spec.Grant {
-	case authv1alpha1.GrantClientCredentials:
-		req.Grant = cyclr.GrantClientCredentials
-		req.ClientSecret, err = value(ref.ClientSecretKey)
-	default:
-		req.Grant = cyclr.GrantPassword
-		if req.Username, err = value(ref.UsernameKey); err == nil {
-			req.Password, err = value(ref.PasswordKey)
-		}
-	}
-	if err != nil {
-		return cyclr.Request{}, &configError{reason: authv1alpha1.ReasonCredentialsInvalid, message: err.Error()}
-	}
-	return req, nil
-}
-
-// loginValue returns data[key] without surrounding whitespace (a Secret made with echo ends in
-// a newline), or an error that names the key and what is wrong with it, never its value.
-func loginValue(secretName, key string, data map[string][]byte) (string, error) {
-	raw, ok := data[key]
-	where := fmt.Sprintf("key %q in Secret %q", key, secretName)
-	switch {
-	case !ok:
-		return "", fmt.Errorf("%s is missing", where)
-	case len(raw) > maxLoginValueBytes:
-		return "", fmt.Errorf("%s is longer than %d bytes", where, maxLoginValueBytes)
-	case !utf8.Valid(raw):
-		return "", fmt.Errorf("%s is not UTF-8 text", where)
-	}
-	v := strings.TrimSpace(string(raw))
-	if v == "" {
-		return "", fmt.Errorf("%s is empty", where)
-	}
-	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		return "", fmt.Errorf("%s contains control characters", where)
-	}
-	return v, nil
+	return policy.LoginFromSecret(&cred.Spec, ref.Name, secret.Data)
 }

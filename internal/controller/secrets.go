@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 // Keys of the target Secret (DESIGN.md section 4): what pods read.
@@ -51,13 +52,13 @@ func managedLabels(cred *authv1alpha1.CyclrCredential) map[string]string {
 	}
 }
 
-// targetData is the target Secret's data for the stored token: never the refresh token.
-func targetData(cred *authv1alpha1.CyclrCredential, s *tokenState) map[string][]byte {
+// targetData is the target Secret's data for the stored Token: never the refresh token.
+func targetData(cred *authv1alpha1.CyclrCredential, s *policy.TokenState) map[string][]byte {
 	data := map[string][]byte{
-		targetAccessToken:   []byte(s.token.AccessToken),
-		targetTokenType:     []byte(s.token.TokenType),
-		targetAuthorization: []byte("Bearer " + s.token.AccessToken),
-		targetExpiresAt:     []byte(s.token.ExpiresAt.UTC().Format(time.RFC3339)),
+		targetAccessToken:   []byte(s.Token.AccessToken),
+		targetTokenType:     []byte(s.Token.TokenType),
+		targetAuthorization: []byte("Bearer " + s.Token.AccessToken),
+		targetExpiresAt:     []byte(s.Token.ExpiresAt.UTC().Format(time.RFC3339)),
 		targetAPIURL:        []byte(cred.Spec.APIURL),
 	}
 	if cred.Spec.AccountID != "" {
@@ -72,17 +73,9 @@ func ownedBy(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
 	return metav1.IsControlledBy(secret, cred)
 }
 
-func conflictError(name string) *configError {
-	return &configError{
-		reason: authv1alpha1.ReasonTargetSecretConflict,
-		message: fmt.Sprintf("Secret %q already exists and is not owned by this CyclrCredential; "+
-			"delete it or set spec.target.name to another name", name),
-	}
-}
-
 // applyTarget makes secret the target Secret for s, keeping labels and annotations that others
 // added. It reports whether anything changed.
-func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *tokenState, scheme *runtime.Scheme) (bool, error) {
+func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *policy.TokenState, scheme *runtime.Scheme) (bool, error) {
 	before := secretContent(secret)
 	// Ours win over spec.target.labels: the cache selects on them.
 	labels := mergeInto(maps.Clone(cred.Spec.Target.Labels), managedLabels(cred))
@@ -98,12 +91,12 @@ func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *t
 }
 
 // applyState makes secret the state Secret holding s.
-func applyState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *tokenState, scheme *runtime.Scheme) error {
+func applyState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *policy.TokenState, scheme *runtime.Scheme) error {
 	labels := managedLabels(cred)
 	labels[authv1alpha1.RoleLabel] = authv1alpha1.RoleState
 	secret.Labels = mergeInto(secret.Labels, labels)
 	secret.Type = corev1.SecretTypeOpaque
-	secret.Data = s.secretData()
+	secret.Data = s.SecretData()
 	if err := controllerutil.SetControllerReference(cred, secret, scheme); err != nil {
 		return fmt.Errorf("setting owner of Secret %q: %w", secret.Name, err)
 	}

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 // cachedSecret reads a Secret the operator manages from the cache; nil when absent.
@@ -42,22 +43,22 @@ func (r *CyclrCredentialReconciler) cachedSecret(ctx context.Context, namespace,
 }
 
 // ownedState is the token in the state Secret, if cred owns it.
-func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *tokenState {
+func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *policy.TokenState {
 	if secret == nil || !ownedBy(secret, cred) {
 		return nil
 	}
-	return stateFromSecret(secret)
+	return policy.StateFromSecret(secret)
 }
 
-// readTarget returns the target Secret (nil when absent), or a configError when the name
+// readTarget returns the target Secret (nil when absent), or a policy.ConfigError when the name
 // belongs to a Secret this credential does not own. The cache holds only managed Secrets, so
 // a miss is confirmed with a metadata-only read from the API server, and so is a cached Secret
 // that is not ours: the cache may lag behind the event that started this reconcile (the
 // metadata watch can report a conflicting Secret's deletion before the cache drops it).
 func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
 	name := cred.TargetSecretName()
-	if name == stateSecretName(cred.Name) {
-		return nil, conflictError(name)
+	if name == policy.StateSecretName(cred.Name) {
+		return nil, policy.ConflictError(name)
 	}
 	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
 	if err != nil {
@@ -77,7 +78,7 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 		secret = &corev1.Secret{ObjectMeta: meta.ObjectMeta}
 	}
 	if !ownedBy(secret, cred) {
-		return nil, conflictError(name)
+		return nil, policy.ConflictError(name)
 	}
 	return secret, nil
 }
@@ -87,18 +88,18 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 // conflict is retried on the live Secret, so a token just obtained reaches the target in the
 // same reconcile.
 func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res result,
+	cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res policy.Result,
 ) error {
 	key := client.ObjectKey{Namespace: cred.Namespace, Name: cred.TargetSecretName()}
 	written, err := r.writeOwnedSecret(ctx, cred, key, existing, func(secret *corev1.Secret) (bool, error) {
-		return applyTarget(secret, cred, res.state, r.Scheme)
+		return applyTarget(secret, cred, res.State, r.Scheme)
 	})
 	if err != nil {
 		return fmt.Errorf("writing target Secret %q: %w", key.Name, err)
 	}
-	if written && !res.renewed {
+	if written && !res.Renewed {
 		r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, EventRestored, "WriteSecret",
-			"restored target Secret %q from the stored token, valid until %s", key.Name, stamp(res.state.token.ExpiresAt))
+			"restored target Secret %q from the stored token, valid until %s", key.Name, policy.Stamp(res.State.Token.ExpiresAt))
 	}
 	return nil
 }

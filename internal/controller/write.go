@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 // writeOwnedSecret creates or updates the Secret key of cred (current is its copy, nil when
@@ -79,7 +80,7 @@ func (r *CyclrCredentialReconciler) liveOwnedSecret(ctx context.Context,
 		return nil, err
 	}
 	if !ownedBy(secret, cred) {
-		return nil, conflictError(key.Name)
+		return nil, policy.ConflictError(key.Name)
 	}
 	return secret, nil
 }

@@ -29,12 +29,13 @@ const (
 	// maxLifetime bounds expires_in: a longer lifetime is a broken answer,
 	// and trusting it would park the credential without refresh for years.
 	maxLifetime = 10 * 365 * 24 * time.Hour
-	// maxRetryAfter bounds what a Retry-After header can ask for, so a broken
-	// header cannot stall a credential for days (and seconds cannot overflow).
-	maxRetryAfter = time.Hour
 	// maxCodeLen bounds the OAuth error code taken from a body.
 	maxCodeLen = 64
 )
+
+// MaxRetryAfter bounds what a Retry-After header can ask for, so a broken
+// header cannot stall a credential for days (and seconds cannot overflow).
+const MaxRetryAfter = time.Hour
 
 // Reasons of InvalidResponseError. They are fixed texts so that nothing from
 // a response body can reach an error message.
@@ -178,7 +179,7 @@ func isPlainCode(s string) bool {
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date
 // (RFC 9110 section 10.2.3), relative to now. Absent, malformed or past
-// values give 0; values beyond maxRetryAfter are capped.
+// values give 0; values beyond MaxRetryAfter are capped.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -187,12 +188,12 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	var d time.Duration
 	// On overflow ParseUint returns its maximum, which the cap handles.
 	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
-		d = maxRetryAfter
-		if secs < uint64(maxRetryAfter/time.Second) {
+		d = MaxRetryAfter
+		if secs < uint64(MaxRetryAfter/time.Second) {
 			d = time.Duration(secs) * time.Second
 		}
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	return min(max(d, 0), maxRetryAfter)
+	return min(max(d, 0), MaxRetryAfter)
 }

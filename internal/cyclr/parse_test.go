@@ -188,7 +188,7 @@ func FuzzParseTokenResponse(f *testing.F) {
 				t.Fatalf("code %q is not plain", ae.Code)
 			}
 		case errors.As(err, &ue):
-			if ue.Err != nil || ue.RetryAfter < 0 || ue.RetryAfter > maxRetryAfter {
+			if ue.Err != nil || ue.RetryAfter < 0 || ue.RetryAfter > MaxRetryAfter {
 				t.Fatalf("unexpected %#v", ue)
 			}
 		case errors.As(err, &ie):

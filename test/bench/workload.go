@@ -18,10 +18,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +29,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
@@ -152,101 +148,4 @@ func waitCredentials(ctx context.Context, reader client.Reader, ns string, n int
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func randomHex(nbytes int) string {
-	b := make([]byte, nbytes)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// baselineWrites does, directly with a client, the writes the operator must do for n new
-// credentials: for each, create the state Secret and the target Secret, then patch the status,
-// on workers in parallel (the manager's --max-concurrent-reconciles). The CyclrCredentials are
-// created first, untimed. It returns the time the writes took.
-func baselineWrites(ctx context.Context, c client.Client, ns string, n, workers, createWorkers int, apiURL string) (time.Duration, error) {
-	creds := make([]*authv1alpha1.CyclrCredential, n)
-	if err := parallel(ctx, n, createWorkers, func(ctx context.Context, i int) error {
-		cred := newCredential(ns, i, apiURL)
-		if err := c.Create(ctx, cred); err != nil {
-			return err
-		}
-		creds[i] = cred
-		return nil
-	}); err != nil {
-		return 0, fmt.Errorf("creating baseline credentials: %w", err)
-	}
-	scheme := c.Scheme()
-	start := time.Now()
-	err := parallel(ctx, n, workers, func(ctx context.Context, i int) error {
-		cred := creds[i]
-		now := time.Now().UTC()
-		expires := now.Add(1209599 * time.Second)
-		access := randomHex(32)
-		labels := map[string]string{
-			authv1alpha1.ManagedByLabel: authv1alpha1.ManagedByValue, authv1alpha1.CredentialLabel: cred.Name,
-		}
-		stateLabels := map[string]string{authv1alpha1.RoleLabel: authv1alpha1.RoleState}
-		maps.Copy(stateLabels, labels)
-		state := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: cred.Name + "-cyclr-state", Labels: stateLabels},
-			Type:       corev1.SecretTypeOpaque,
-			Data: map[string][]byte{
-				"access_token": []byte(access), "refresh_token": []byte(randomHex(32)),
-				"token_type": []byte("bearer"), "grant": []byte("password"),
-				"issued_at": []byte(now.Format(time.RFC3339Nano)), "expires_at": []byte(expires.Format(time.RFC3339Nano)),
-				"fingerprint": []byte(randomHex(32)),
-			},
-		}
-		target := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: cred.Name, Labels: labels},
-			Type:       corev1.SecretTypeOpaque,
-			Data: map[string][]byte{
-				"access_token": []byte(access), "token_type": []byte("bearer"),
-				"authorization": []byte("Bearer " + access), "expires_at": []byte(expires.Format(time.RFC3339)),
-				"api_url": []byte(apiURL),
-			},
-		}
-		for _, s := range []*corev1.Secret{state, target} {
-			if err := controllerutil.SetControllerReference(cred, s, scheme); err != nil {
-				return err
-			}
-			if err := c.Create(ctx, s); err != nil {
-				return fmt.Errorf("creating Secret %s: %w", s.Name, err)
-			}
-		}
-		patch := client.MergeFrom(cred.DeepCopy())
-		at := func(t time.Time) *metav1.Time { mt := metav1.NewTime(t.Truncate(time.Second)); return &mt }
-		refresh := now.Add(806399 * time.Second)
-		cred.Status = authv1alpha1.CyclrCredentialStatus{
-			ObservedGeneration: cred.Generation,
-			TokenSecretName:    cred.Name,
-			IssuedAt:           at(now), ExpiresAt: at(expires), RefreshAt: at(refresh),
-			LastGrant: "password", Revision: 1,
-		}
-		meta.SetStatusCondition(&cred.Status.Conditions, metav1.Condition{
-			Type: authv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: authv1alpha1.ReasonTokenValid,
-			ObservedGeneration: cred.Generation,
-			Message:            fmt.Sprintf("token valid until %s; next refresh at %s", expires.Format(time.RFC3339), refresh.Format(time.RFC3339)),
-		})
-		if err := c.Status().Patch(ctx, cred, patch); err != nil {
-			return fmt.Errorf("patching status of %s: %w", cred.Name, err)
-		}
-		return nil
-	})
-	return time.Since(start), err
-}
-
-// unrelatedSecrets creates n Secrets of size bytes of data each in ns.
-func unrelatedSecrets(ctx context.Context, c client.Client, ns string, n, size, workers int) error {
-	return parallel(ctx, n, workers, func(ctx context.Context, i int) error {
-		data := make([]byte, size)
-		_, _ = rand.Read(data)
-		s := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("unrelated-%05d", i),
-				Labels: map[string]string{"app": "unrelated"}},
-			Data: map[string][]byte{"blob": data},
-		}
-		return retryWrite(func() error { return c.Create(ctx, s) })
-	})
 }

@@ -16,33 +16,7 @@ limitations under the License.
 
 package controller
 
-import (
-	"errors"
-
-	"k8s.io/apimachinery/pkg/types"
-
-	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
-	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
-)
-
-// attemptFailure classifies a failed token request. Its message is the cyclr error's, which
-// carries the HTTP status and OAuth error code only, never a body or a secret.
-func attemptFailure(err error) *failure {
-	f := &failure{attempted: true, message: err.Error(), class: failureUnavailable,
-		reason: authv1alpha1.ReasonCyclrUnavailable}
-	var auth *cyclr.AuthError
-	var unavailable *cyclr.UnavailableError
-	var invalid *cyclr.InvalidResponseError
-	switch {
-	case errors.As(err, &auth):
-		f.reason, f.class = authv1alpha1.ReasonAuthenticationFailed, failureAuthentication
-	case errors.As(err, &unavailable):
-		f.retryAfter = unavailable.RetryAfter
-	case errors.As(err, &invalid):
-		f.reason = authv1alpha1.ReasonInvalidTokenResponse
-	}
-	return f
-}
+import "k8s.io/apimachinery/pkg/types"
 
 // failureMemory remembers, per credential, the fingerprint of the inputs whose last token
 // request failed, so a change to them (a fixed password) is tried at once instead of after

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package policy
 
 import (
 	"fmt"
@@ -26,7 +26,7 @@ import (
 	"k8s.io/utils/ptr"
 )
 
-// cyclrLifetime is the lifetime of a Cyclr token: expires_in 1209599 seconds.
+// cyclrLifetime is the lifetime of a Cyclr Token: expires_in 1209599 seconds.
 const cyclrLifetime = 1209599 * time.Second
 
 var planIssued = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)
@@ -66,7 +66,7 @@ func TestRefreshTimeWindow(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			expires := planIssued.Add(tc.lifetime)
-			got := refreshTime(planIssued, expires, tc.refreshBefore, uid)
+			got := RefreshTime(planIssued, expires, tc.refreshBefore, uid)
 			latest := tc.latest(expires)
 			earliest := latest.Add(-time.Duration(float64(tc.lifetime) * 0.05))
 			if got.After(latest) || got.Before(earliest) {
@@ -87,7 +87,7 @@ func TestRefreshTimeFloor(t *testing.T) {
 	floor := planIssued.Add(lifetime / 10)
 	for _, before := range []time.Duration{lifetime - lifetime/10 + time.Second, lifetime, lifetime + time.Second, 100 * lifetime} {
 		t.Run(before.String(), func(t *testing.T) {
-			got := refreshTime(planIssued, expires, &before, uid)
+			got := RefreshTime(planIssued, expires, &before, uid)
 			if !got.Equal(floor) {
 				t.Errorf("refreshBefore %s of a %s token: refreshTime = %s, want the floor issuedAt+lifetime/10 = %s",
 					before, lifetime, got, floor)
@@ -96,14 +96,14 @@ func TestRefreshTimeFloor(t *testing.T) {
 	}
 	// Just above the floor it is not clamped.
 	before := lifetime / 2
-	if got := refreshTime(planIssued, expires, &before, uid); !got.After(floor) {
+	if got := RefreshTime(planIssued, expires, &before, uid); !got.After(floor) {
 		t.Errorf("refreshBefore %s: refreshTime = %s clamped to the floor", before, got)
 	}
 }
 
 func TestRefreshTimeDegenerateLifetime(t *testing.T) {
 	for _, lifetime := range []time.Duration{0, -time.Hour} {
-		got := refreshTime(planIssued, planIssued.Add(lifetime), nil, "uid")
+		got := RefreshTime(planIssued, planIssued.Add(lifetime), nil, "uid")
 		if !got.Equal(planIssued) {
 			t.Errorf("lifetime %s: refreshTime = %s, want issuedAt %s (refresh at once)", lifetime, got, planIssued)
 		}
@@ -114,19 +114,19 @@ func TestRefreshTimeDeterministicPerUID(t *testing.T) {
 	expires := planIssued.Add(cyclrLifetime)
 	a := types.UID("7d9f1b2c-0000-4000-8000-000000000001")
 	b := types.UID("7d9f1b2c-0000-4000-8000-000000000002")
-	first := refreshTime(planIssued, expires, nil, a)
+	first := RefreshTime(planIssued, expires, nil, a)
 	for range 5 {
-		if again := refreshTime(planIssued, expires, nil, a); !again.Equal(first) {
+		if again := RefreshTime(planIssued, expires, nil, a); !again.Equal(first) {
 			t.Fatalf("same UID planned %s then %s", first, again)
 		}
 	}
-	if other := refreshTime(planIssued, expires, nil, b); other.Equal(first) {
+	if other := RefreshTime(planIssued, expires, nil, b); other.Equal(first) {
 		t.Errorf("UIDs %s and %s planned the same instant %s", a, b, first)
 	}
 	// The plan depends on the token's times, not on when it is computed: the same token and
 	// UID give the same plan after a restart, in whatever time zone the operator runs.
 	berlin := time.FixedZone("CET", 3600)
-	if inZone := refreshTime(planIssued.In(berlin), expires.In(berlin), nil, a); !inZone.Equal(first) {
+	if inZone := RefreshTime(planIssued.In(berlin), expires.In(berlin), nil, a); !inZone.Equal(first) {
 		t.Errorf("time zone changed the plan: %s vs %s", inZone, first)
 	}
 }
@@ -154,7 +154,7 @@ func TestJitterSpread(t *testing.T) {
 	var counts [buckets]int
 	perSecond := map[int64]int{}
 	for _, uid := range uids {
-		at := refreshTime(planIssued, expires, nil, uid)
+		at := RefreshTime(planIssued, expires, nil, uid)
 		offset := latest.Sub(at)
 		if offset < 0 || offset > window {
 			t.Fatalf("uid %s planned %s outside the jitter window", uid, at)

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package integration
 
 import (
 	"encoding/json"
@@ -26,7 +26,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
@@ -94,7 +96,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	published := map[string]bool{}
 	collect := func() {
 		for _, name := range []string{"rotating", "cc"} {
-			for _, secretName := range []string{name, stateSecretName(name)} {
+			for _, secretName := range []string{name, policy.StateSecretName(name)} {
 				if s, err := h.secret(secretName); err == nil {
 					secrets.Add(name+" access token", string(s.Data["access_token"]))
 					secrets.Add(name+" refresh token", string(s.Data["refresh_token"]))
@@ -153,8 +155,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	})
 	h.cyclr.RevokeRefreshTokens()
 	wait(15*time.Second, func() error {
-		if _, ok := testenv.FindEvent(h.events(), "rotating", EventReauthenticated); !ok {
-			return fmt.Errorf("rotating: no %s event", EventReauthenticated)
+		if _, ok := testenv.FindEvent(h.events(), "rotating", controller.EventReauthenticated); !ok {
+			return fmt.Errorf("rotating: no %s event", controller.EventReauthenticated)
 		}
 		return nil
 	})

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package integration
 
 import (
 	"bytes"
@@ -29,7 +29,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
@@ -175,7 +177,7 @@ func TestScenarioInvalidGrantFallsBackToPassword(t *testing.T) {
 			h.credential("cred")
 			h.waitReady("cred", authv1alpha1.ReasonTokenValid, 20*time.Second)
 			oldToken := h.targetToken("cred")
-			oldState, err := h.secret(stateSecretName("cred"))
+			oldState, err := h.secret(policy.StateSecretName("cred"))
 			h.must(err)
 			// The next token lives long, so exactly one renewal follows.
 			h.cyclr.SetLifetime(cyclrtest.DefaultLifetime)
@@ -188,7 +190,7 @@ func TestScenarioInvalidGrantFallsBackToPassword(t *testing.T) {
 			testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeAuthError, 1)
 			testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 0)
 			testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeSuccess, 2)
-			h.waitEvent("cred", EventReauthenticated)
+			h.waitEvent("cred", controller.EventReauthenticated)
 
 			newToken := h.targetToken("cred")
 			if newToken == oldToken || !h.cyclr.TokenValid(newToken) {
@@ -198,7 +200,7 @@ func TestScenarioInvalidGrantFallsBackToPassword(t *testing.T) {
 				t.Errorf("status after the fallback: lastGrant %q revision %d failedAttempts %d",
 					c.Status.LastGrant, c.Status.Revision, c.Status.FailedAttempts)
 			}
-			state, err := h.secret(stateSecretName("cred"))
+			state, err := h.secret(policy.StateSecretName("cred"))
 			h.must(err)
 			if rt := state.Data["refresh_token"]; len(rt) == 0 || bytes.Equal(rt, oldState.Data["refresh_token"]) {
 				t.Error("the state Secret does not hold the new refresh token")
@@ -268,7 +270,7 @@ func TestScenarioTargetRestoredFromState(t *testing.T) {
 			}
 			return nil
 		})
-		h.waitEvent(tc.name, EventRestored)
+		h.waitEvent(tc.name, controller.EventRestored)
 	}
 	h.holds(time.Second, func() error { return h.requests(len(cases)) })
 	for _, tc := range cases {
@@ -293,7 +295,7 @@ func TestScenarioManualRefresh(t *testing.T) {
 	if c.Status.LastRefreshRequest != "2026-05-01T10:00:00Z" || c.Status.LastGrant != "refresh_token" {
 		t.Errorf("lastRefreshRequest %q lastGrant %q", c.Status.LastRefreshRequest, c.Status.LastGrant)
 	}
-	h.waitEvent("cred", EventRefreshed)
+	h.waitEvent("cred", controller.EventRefreshed)
 	if second := h.targetToken("cred"); second == first || !h.cyclr.TokenValid(second) {
 		t.Error("the manual refresh did not put a new working token in the target")
 	}
@@ -390,7 +392,7 @@ func TestScenarioSuspend(t *testing.T) {
 		if _, err := h.secret("cred"); notFound(err) != nil {
 			return fmt.Errorf("target Secret: %w", notFound(err))
 		}
-		if _, err := h.secret(stateSecretName("cred")); notFound(err) != nil {
+		if _, err := h.secret(policy.StateSecretName("cred")); notFound(err) != nil {
 			return fmt.Errorf("state Secret: %w", notFound(err))
 		}
 		return h.requests(0)

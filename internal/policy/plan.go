@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package policy
 
 import (
 	"hash/fnv"
@@ -33,7 +33,7 @@ const minRefreshFraction = 0.1
 // refreshTime plans the next refresh of a token issued at issuedAt and expiring at expiresAt:
 // expiresAt - refreshBefore (default a third of the lifetime) - jitter(uid). The plan depends
 // on nothing but its inputs, so it is the same after a restart.
-func refreshTime(issuedAt, expiresAt time.Time, refreshBefore *time.Duration, uid types.UID) time.Time {
+func RefreshTime(issuedAt, expiresAt time.Time, refreshBefore *time.Duration, uid types.UID) time.Time {
 	lifetime := expiresAt.Sub(issuedAt)
 	if lifetime <= 0 {
 		return issuedAt

@@ -14,11 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package policy
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -27,104 +26,94 @@ import (
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
 
-// failure is why a reconcile could not produce a fresh token.
-type failure struct {
-	reason  string
-	message string
-	// attempted: Cyclr was asked and failed, which counts toward failedAttempts and backoff.
-	// Problems the user must fix in Kubernetes wait for the watch instead.
-	attempted  bool
-	class      failureClass
-	retryAfter time.Duration
+// Result is what one reconcile did, from which the status is computed once.
+type Result struct {
+	State     *TokenState // the token the target Secret holds, nil when none
+	Renewed   bool        // a new token was obtained and written
+	Waited    bool        // backoff held the attempt back
+	Suspended bool
+	Failure   *Failure
+	Honoured  string // the refresh-requested-at value acted on
 }
 
-// result is what one reconcile did, from which the status is computed once.
-type result struct {
-	state     *tokenState // the token the target Secret holds, nil when none
-	renewed   bool        // a new token was obtained and written
-	waited    bool        // backoff held the attempt back
-	suspended bool
-	failure   *failure
-	honoured  string // the refresh-requested-at value acted on
-}
-
-// nextStatus computes the status after a reconcile of cred that produced r at now.
-func nextStatus(cred *authv1alpha1.CyclrCredential, r result, now time.Time) authv1alpha1.CyclrCredentialStatus {
+// NextStatus computes the status after a reconcile of cred that produced r at now.
+func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) authv1alpha1.CyclrCredentialStatus {
 	st := *cred.Status.DeepCopy()
 	st.ObservedGeneration = cred.Generation
 	st.TokenSecretName = cred.TargetSecretName()
-	if r.honoured != "" {
-		st.LastRefreshRequest = r.honoured
+	if r.Honoured != "" {
+		st.LastRefreshRequest = r.Honoured
 	}
-	if r.state != nil {
-		st.IssuedAt = timePtr(r.state.token.IssuedAt)
-		st.ExpiresAt = timePtr(r.state.token.ExpiresAt)
-		st.LastGrant = string(r.state.token.Grant)
+	if r.State != nil {
+		st.IssuedAt = timePtr(r.State.Token.IssuedAt)
+		st.ExpiresAt = timePtr(r.State.Token.ExpiresAt)
+		st.LastGrant = string(r.State.Token.Grant)
 	}
-	if r.renewed {
+	if r.Renewed {
 		st.Revision++
 	}
-	valid := r.state.valid(now)
+	valid := r.State.Valid(now)
 	ready := metav1.Condition{Type: authv1alpha1.ConditionReady, ObservedGeneration: cred.Generation}
-	switch f := r.failure; {
-	case r.suspended:
+	switch f := r.Failure; {
+	case r.Suspended:
 		st.RefreshAt = nil
 		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, authv1alpha1.ReasonSuspended,
 			"suspended: no token is requested or written"
 		if valid {
 			ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
-			ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", stamp(r.state.token.ExpiresAt))
+			ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", Stamp(r.State.Token.ExpiresAt))
 		}
-	case r.waited:
-		ready.Status, ready.Reason = metav1.ConditionUnknown, "RetryPending"
-		ready.Message = "waiting for the next attempt at " + stamp(st.RefreshAt.Time)
+	case r.Waited:
+		ready.Status, ready.Reason = metav1.ConditionUnknown, authv1alpha1.ReasonRetryPending
+		ready.Message = "waiting for the next attempt at " + Stamp(st.RefreshAt.Time)
 		if c := meta.FindStatusCondition(st.Conditions, authv1alpha1.ConditionReady); c != nil {
 			ready = *c
 			ready.ObservedGeneration = cred.Generation
 		}
 		if ready.Reason == authv1alpha1.ReasonRefreshFailing && !valid {
-			// RefreshFailing promises a valid token; it expired while the retry waits. The
-			// message starts with the reason of the failure (see below).
-			reason, _, _ := strings.Cut(ready.Message, ":")
-			ready.Status, ready.Reason = metav1.ConditionFalse, reason
+			// RefreshFailing promises a valid token; it expired while the retry waits.
+			ready.Status, ready.Reason = metav1.ConditionFalse, st.LastFailureReason
+			if ready.Reason == "" { // a status written before lastFailureReason existed
+				ready.Reason = authv1alpha1.ReasonRetryPending
+			}
 			ready.Message = "the token has expired; " + ready.Message
 		}
 	case f == nil:
-		st.FailedAttempts, st.LastFailureTime = 0, nil
+		st.FailedAttempts, st.LastFailureTime, st.LastFailureReason = 0, nil, ""
 		// Rounded up: the wake-up planned from status must not come before the precise plan.
-		st.RefreshAt = timePtr(ceilSecond(situation{credential: cred, state: r.state}.plannedRefresh()))
+		st.RefreshAt = timePtr(ceilSecond(Situation{Credential: cred, State: r.State}.PlannedRefresh()))
 		ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
-		ready.Message = fmt.Sprintf("token valid until %s; next refresh at %s", stamp(r.state.token.ExpiresAt), stamp(st.RefreshAt.Time))
+		ready.Message = fmt.Sprintf("token valid until %s; next refresh at %s", Stamp(r.State.Token.ExpiresAt), Stamp(st.RefreshAt.Time))
 	default:
 		next := "it is retried when the problem is fixed"
-		st.RefreshAt = nil
-		if f.attempted {
+		st.RefreshAt, st.LastFailureReason = nil, f.Reason
+		if f.Attempted() {
 			st.FailedAttempts++
 			st.LastFailureTime = timePtr(now)
 			// Rounded up, not down: the retry must not come before the backoff or Retry-After.
-			st.RefreshAt = timePtr(ceilSecond(now.Add(retryDelay(f.class, st.FailedAttempts, f.retryAfter))))
-			next = "next attempt at " + stamp(st.RefreshAt.Time)
+			st.RefreshAt = timePtr(ceilSecond(now.Add(RetryDelay(f.Result, st.FailedAttempts, f.RetryAfter))))
+			next = "next attempt at " + Stamp(st.RefreshAt.Time)
 		}
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, f.reason, f.message+"; "+next
-		if valid && f.reason != authv1alpha1.ReasonTargetSecretConflict {
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, f.Reason, f.Message+"; "+next
+		if valid && f.Reason != authv1alpha1.ReasonTargetSecretConflict {
 			ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing
 			ready.Message = fmt.Sprintf("%s: %s; the current token stays valid until %s; %s",
-				f.reason, f.message, stamp(r.state.token.ExpiresAt), next)
+				f.Reason, f.Message, Stamp(r.State.Token.ExpiresAt), next)
 		}
 	}
 	meta.SetStatusCondition(&st.Conditions, ready)
 	return st
 }
 
-// requeueAfter is when to look again: the planned refresh or retry, or the token's expiry if
+// RequeueAfter is when to look again: the planned refresh or retry, or the token's expiry if
 // that comes first (so Ready turns False on time); zero when only a watch event can help.
-func requeueAfter(st authv1alpha1.CyclrCredentialStatus, s *tokenState, now time.Time) time.Duration {
+func RequeueAfter(st authv1alpha1.CyclrCredentialStatus, s *TokenState, now time.Time) time.Duration {
 	var at time.Time
 	if st.RefreshAt != nil {
 		at = st.RefreshAt.Time
 	}
-	if s.valid(now) && (at.IsZero() || s.token.ExpiresAt.Before(at)) {
-		at = s.token.ExpiresAt
+	if s.Valid(now) && (at.IsZero() || s.Token.ExpiresAt.Before(at)) {
+		at = s.Token.ExpiresAt
 	}
 	if at.IsZero() {
 		return 0
@@ -148,4 +137,5 @@ func ceilSecond(t time.Time) time.Time {
 	return t
 }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+// Stamp formats t for messages and events: RFC 3339 in UTC.
+func Stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package integration
 
 import (
 	"fmt"
@@ -25,6 +25,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 func TestIssueTokens(t *testing.T) {
@@ -71,7 +73,7 @@ func TestIssueTokens(t *testing.T) {
 			if !st.RefreshAt.After(st.IssuedAt.Time) || !st.RefreshAt.Before(st.ExpiresAt) {
 				t.Errorf("refreshAt %s is not between issuedAt %s and expiresAt %s", st.RefreshAt, st.IssuedAt, st.ExpiresAt)
 			}
-			h.waitEvent("cred", EventIssued)
+			h.waitEvent("cred", controller.EventIssued)
 		})
 	}
 }
@@ -128,7 +130,7 @@ func TestTargetLabelsAnnotationsAndName(t *testing.T) {
 	if s.Labels["team"] != "a" || s.Annotations["reloader.example/match"] != "true" || c.Status.TokenSecretName != "pod-token" {
 		t.Errorf("labels %v annotations %v tokenSecretName %q", s.Labels, s.Annotations, c.Status.TokenSecretName)
 	}
-	state, err := h.secret(stateSecretName("cred"))
+	state, err := h.secret(policy.StateSecretName("cred"))
 	h.must(err)
 	if state.Labels[authv1alpha1.RoleLabel] != authv1alpha1.RoleState || !metav1.IsControlledBy(state, c) {
 		t.Errorf("state Secret labels %v owners %v", state.Labels, state.OwnerReferences)
@@ -190,7 +192,7 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 			if h.cyclr.TokenValid(oldToken) != tc.oldStaysValid {
 				t.Errorf("old token valid = %v, want %v", !tc.oldStaysValid, tc.oldStaysValid)
 			}
-			h.waitEvent("cred", EventRefreshed)
+			h.waitEvent("cred", controller.EventRefreshed)
 		})
 	}
 }

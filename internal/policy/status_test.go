@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package policy
 
 import (
 	"strings"
@@ -39,8 +39,8 @@ var (
 	earlier       = metav1.NewTime(time.Date(2026, time.March, 30, 0, 0, 0, 0, time.UTC))
 )
 
-func statusToken() *tokenState {
-	return &tokenState{fingerprint: "fp", token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET",
+func statusToken() *TokenState {
+	return &TokenState{Fingerprint: "fp", Token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET",
 		TokenType: "bearer", Grant: cyclr.GrantRefreshToken, IssuedAt: statusIssued, ExpiresAt: statusExpires}}
 }
 
@@ -62,7 +62,7 @@ func statusCredential(mutate ...func(*authv1alpha1.CyclrCredentialStatus)) *auth
 func failedBefore(attempts int32) func(*authv1alpha1.CyclrCredentialStatus) {
 	return func(s *authv1alpha1.CyclrCredentialStatus) {
 		s.FailedAttempts = attempts
-		s.LastFailureTime = &earlier
+		s.LastFailureTime, s.LastFailureReason = &earlier, authv1alpha1.ReasonCyclrUnavailable
 		s.RefreshAt = &metav1.Time{Time: statusNow.Add(-time.Second)}
 	}
 }
@@ -117,7 +117,7 @@ func TestNextStatusSuccess(t *testing.T) {
 	before := cred.DeepCopy()
 	tok := statusToken()
 
-	st := nextStatus(cred, result{state: tok, renewed: true, honoured: "req-1"}, statusNow)
+	st := NextStatus(cred, Result{State: tok, Renewed: true, Honoured: "req-1"}, statusNow)
 
 	if st.ObservedGeneration != 3 || st.TokenSecretName != "partner" {
 		t.Errorf("observedGeneration %d tokenSecretName %q", st.ObservedGeneration, st.TokenSecretName)
@@ -125,13 +125,13 @@ func TestNextStatusSuccess(t *testing.T) {
 	if st.Revision != 5 {
 		t.Errorf("revision = %d, want 4+1", st.Revision)
 	}
-	if st.FailedAttempts != 0 || st.LastFailureTime != nil {
-		t.Errorf("failures not reset: %d, %v", st.FailedAttempts, st.LastFailureTime)
+	if st.FailedAttempts != 0 || st.LastFailureTime != nil || st.LastFailureReason != "" {
+		t.Errorf("failures not reset: %d, %v, %q", st.FailedAttempts, st.LastFailureTime, st.LastFailureReason)
 	}
 	// Times at the second precision the API server stores.
 	wantTime(t, "issuedAt", st.IssuedAt, statusIssued.Truncate(time.Second))
 	wantTime(t, "expiresAt", st.ExpiresAt, statusExpires.Truncate(time.Second))
-	plan := refreshTime(statusIssued, statusExpires, nil, cred.UID)
+	plan := RefreshTime(statusIssued, statusExpires, nil, cred.UID)
 	wantTime(t, "refreshAt", st.RefreshAt, ceilSecond(plan))
 	if st.LastGrant != "refresh_token" || st.LastRefreshRequest != "req-1" {
 		t.Errorf("lastGrant %q lastRefreshRequest %q", st.LastGrant, st.LastRefreshRequest)
@@ -153,12 +153,12 @@ func TestNextStatusSuccess(t *testing.T) {
 func TestNextStatusKeepIsStable(t *testing.T) {
 	cred := statusCredential()
 	tok := statusToken()
-	first := nextStatus(cred, result{state: tok, renewed: true}, statusNow)
+	first := NextStatus(cred, Result{State: tok, Renewed: true}, statusNow)
 	cred.Status = first
 
 	// An hour later nothing happened: the status computed again equals the stored one, so
 	// the reconciler writes nothing.
-	again := nextStatus(cred, result{state: tok}, statusNow.Add(time.Hour))
+	again := NextStatus(cred, Result{State: tok}, statusNow.Add(time.Hour))
 	if !equality.Semantic.DeepEqual(first, again) {
 		t.Errorf("status changed without a new token:\nfirst %+v\nagain %+v", first, again)
 	}
@@ -168,24 +168,24 @@ func TestNextStatusKeepIsStable(t *testing.T) {
 }
 
 func TestNextStatusFailure(t *testing.T) {
-	unavailable := &failure{reason: authv1alpha1.ReasonCyclrUnavailable, message: "cyclr: unavailable: HTTP 503",
-		attempted: true, class: failureUnavailable}
-	authFailed := &failure{reason: authv1alpha1.ReasonAuthenticationFailed,
-		message: "cyclr: authentication failed: HTTP 400, error invalid_grant", attempted: true, class: failureAuthentication}
-	throttled := &failure{reason: authv1alpha1.ReasonCyclrUnavailable, message: "cyclr: unavailable: HTTP 429",
-		attempted: true, class: failureUnavailable, retryAfter: 17 * time.Minute}
-	badKey := &failure{reason: authv1alpha1.ReasonCredentialsInvalid,
-		message: `key "password" in Secret "cyclr-login" is missing`}
-	noSecret := &failure{reason: authv1alpha1.ReasonCredentialsSecretNotFound,
-		message: `credentials Secret "cyclr-login" not found in namespace "ns"`}
-	conflict := &failure{reason: authv1alpha1.ReasonTargetSecretConflict,
-		message: `Secret "partner" exists and is not owned by this CyclrCredential`}
+	unavailable := &Failure{Reason: authv1alpha1.ReasonCyclrUnavailable, Message: "cyclr: unavailable: HTTP 503",
+		Result: cyclr.ResultUnavailable}
+	authFailed := &Failure{Reason: authv1alpha1.ReasonAuthenticationFailed,
+		Message: "cyclr: authentication failed: HTTP 400, error invalid_grant", Result: cyclr.ResultAuthError}
+	throttled := &Failure{Reason: authv1alpha1.ReasonCyclrUnavailable, Message: "cyclr: unavailable: HTTP 429",
+		Result: cyclr.ResultUnavailable, RetryAfter: 17 * time.Minute}
+	badKey := &Failure{Reason: authv1alpha1.ReasonCredentialsInvalid,
+		Message: `key "password" in Secret "cyclr-login" is missing`}
+	noSecret := &Failure{Reason: authv1alpha1.ReasonCredentialsSecretNotFound,
+		Message: `credentials Secret "cyclr-login" not found in namespace "ns"`}
+	conflict := &Failure{Reason: authv1alpha1.ReasonTargetSecretConflict,
+		Message: `Secret "partner" exists and is not owned by this CyclrCredential`}
 
 	cases := []struct {
 		name         string
 		prior        int32
-		state        *tokenState
-		f            *failure
+		state        *TokenState
+		f            *Failure
 		wantStatus   metav1.ConditionStatus
 		wantReason   string
 		wantAttempts int32
@@ -207,7 +207,7 @@ func TestNextStatusFailure(t *testing.T) {
 			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCyclrUnavailable,
 			wantAttempts: 2, wantRetry: 17 * time.Minute},
 		{name: "failure with an expired token is not Ready", prior: 0,
-			state: &tokenState{token: cyclr.Token{AccessToken: "at", IssuedAt: statusIssued.Add(-30 * 24 * time.Hour),
+			state: &TokenState{Token: cyclr.Token{AccessToken: "at", IssuedAt: statusIssued.Add(-30 * 24 * time.Hour),
 				ExpiresAt: statusNow.Add(-time.Second)}},
 			f: unavailable, wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonCyclrUnavailable,
 			wantAttempts: 1, wantRetry: 5 * time.Second},
@@ -228,7 +228,7 @@ func TestNextStatusFailure(t *testing.T) {
 				mutate = append(mutate, failedBefore(tc.prior))
 			}
 			cred := statusCredential(mutate...)
-			st := nextStatus(cred, result{state: tc.state, failure: tc.f}, statusNow)
+			st := NextStatus(cred, Result{State: tc.state, Failure: tc.f}, statusNow)
 
 			ready := readyOf(t, st)
 			wantReady(t, ready, tc.wantStatus, tc.wantReason)
@@ -240,6 +240,9 @@ func TestNextStatusFailure(t *testing.T) {
 			}
 			if st.Revision != 4 {
 				t.Errorf("revision = %d, want 4 (nothing written)", st.Revision)
+			}
+			if st.LastFailureReason != tc.f.Reason {
+				t.Errorf("lastFailureReason = %q, want %q", st.LastFailureReason, tc.f.Reason)
 			}
 			if tc.wantRetry == 0 {
 				if st.RefreshAt != nil {
@@ -256,11 +259,11 @@ func TestNextStatusFailure(t *testing.T) {
 				}
 				wantTime(t, "lastFailureTime", st.LastFailureTime, statusNow.Truncate(time.Second))
 			}
-			if !strings.Contains(ready.Message, tc.f.message) {
-				t.Errorf("message %q lacks the failure %q", ready.Message, tc.f.message)
+			if !strings.Contains(ready.Message, tc.f.Message) {
+				t.Errorf("message %q lacks the failure %q", ready.Message, tc.f.Message)
 			}
 			if tc.wantReason == authv1alpha1.ReasonRefreshFailing {
-				if !strings.Contains(ready.Message, tc.f.reason) || !strings.Contains(ready.Message, "valid until") {
+				if !strings.Contains(ready.Message, tc.f.Reason) || !strings.Contains(ready.Message, "valid until") {
 					t.Errorf("RefreshFailing message should say why and until when the token works: %q", ready.Message)
 				}
 			}
@@ -279,7 +282,7 @@ func TestNextStatusWaited(t *testing.T) {
 		func(s *authv1alpha1.CyclrCredentialStatus) {
 			s.FailedAttempts, s.LastFailureTime, s.RefreshAt = 2, &earlier, &retryAt
 		})
-	st := nextStatus(cred, result{waited: true}, statusNow)
+	st := NextStatus(cred, Result{Waited: true}, statusNow)
 
 	ready := readyOf(t, st)
 	wantReady(t, ready, metav1.ConditionFalse, authv1alpha1.ReasonAuthenticationFailed)
@@ -296,19 +299,21 @@ func TestNextStatusWaited(t *testing.T) {
 }
 
 // TestNextStatusWaitedTokenExpired: RefreshFailing promises a valid token; once it has
-// expired during the backoff, Ready turns False with the failure's own reason.
+// expired during the backoff, Ready turns False with the failure's own reason, as stored in
+// lastFailureReason (not parsed from the message).
 func TestNextStatusWaitedTokenExpired(t *testing.T) {
 	retryAt := metav1.NewTime(statusExpires.Add(time.Minute).Truncate(time.Second))
 	cred := statusCredential(
 		readyWas(metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing,
-			"CyclrUnavailable: cyclr: unavailable: HTTP 503; the current token stays valid until ...; next attempt at ..."),
+			"a message that does not start with the reason"),
 		func(s *authv1alpha1.CyclrCredentialStatus) {
 			s.FailedAttempts, s.LastFailureTime, s.RefreshAt = 6, &earlier, &retryAt
+			s.LastFailureReason = authv1alpha1.ReasonCyclrUnavailable
 		})
-	before := nextStatus(cred, result{state: statusToken(), waited: true}, statusExpires.Add(-time.Second))
+	before := NextStatus(cred, Result{State: statusToken(), Waited: true}, statusExpires.Add(-time.Second))
 	wantReady(t, readyOf(t, before), metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing)
 
-	st := nextStatus(cred, result{state: statusToken(), waited: true}, statusExpires)
+	st := NextStatus(cred, Result{State: statusToken(), Waited: true}, statusExpires)
 	ready := readyOf(t, st)
 	wantReady(t, ready, metav1.ConditionFalse, authv1alpha1.ReasonCyclrUnavailable)
 	if !strings.Contains(ready.Message, "expired") {
@@ -325,7 +330,7 @@ func TestNextStatusSuspended(t *testing.T) {
 			func(s *authv1alpha1.CyclrCredentialStatus) {
 				s.RefreshAt = &metav1.Time{Time: statusNow.Add(time.Hour)}
 			})
-		st := nextStatus(cred, result{state: statusToken(), suspended: true}, statusNow)
+		st := NextStatus(cred, Result{State: statusToken(), Suspended: true}, statusNow)
 		ready := readyOf(t, st)
 		wantReady(t, ready, metav1.ConditionTrue, authv1alpha1.ReasonTokenValid)
 		if !strings.Contains(ready.Message, "suspended") {
@@ -339,14 +344,14 @@ func TestNextStatusSuspended(t *testing.T) {
 		}
 	})
 	t.Run("without token", func(t *testing.T) {
-		st := nextStatus(statusCredential(), result{suspended: true}, statusNow)
+		st := NextStatus(statusCredential(), Result{Suspended: true}, statusNow)
 		wantReady(t, readyOf(t, st), metav1.ConditionFalse, authv1alpha1.ReasonSuspended)
 		if st.RefreshAt != nil {
 			t.Errorf("refreshAt = %v while suspended, want nil", st.RefreshAt)
 		}
 	})
 	t.Run("token expired while suspended", func(t *testing.T) {
-		st := nextStatus(statusCredential(), result{state: statusToken(), suspended: true}, statusExpires)
+		st := NextStatus(statusCredential(), Result{State: statusToken(), Suspended: true}, statusExpires)
 		wantReady(t, readyOf(t, st), metav1.ConditionFalse, authv1alpha1.ReasonSuspended)
 	})
 }
@@ -356,13 +361,13 @@ func TestRequeueAfter(t *testing.T) {
 	now := clk.Now()
 	at := func(d time.Duration) *metav1.Time { return &metav1.Time{Time: now.Add(d)} }
 	valid := statusToken() // expires 13 days after now
-	expired := &tokenState{token: cyclr.Token{IssuedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}}
+	expired := &TokenState{Token: cyclr.Token{IssuedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)}}
 	untilExpiry := statusExpires.Sub(now)
 
 	cases := []struct {
 		name      string
 		refreshAt *metav1.Time
-		state     *tokenState
+		state     *TokenState
 		want      time.Duration
 	}{
 		{"planned refresh", at(8 * 24 * time.Hour), valid, 8 * 24 * time.Hour},
@@ -378,7 +383,7 @@ func TestRequeueAfter(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := authv1alpha1.CyclrCredentialStatus{RefreshAt: tc.refreshAt}
-			if got := requeueAfter(st, tc.state, now); got != tc.want {
+			if got := RequeueAfter(st, tc.state, now); got != tc.want {
 				t.Errorf("requeueAfter = %s, want %s", got, tc.want)
 			}
 		})
@@ -387,20 +392,20 @@ func TestRequeueAfter(t *testing.T) {
 	// Following the requeues on a fake clock renews the token within a second of its plan
 	// (status keeps whole seconds, so the first requeue may land up to a second early).
 	cred := statusCredential()
-	cred.Status = nextStatus(cred, result{state: valid, renewed: true}, now)
-	plan := refreshTime(valid.token.IssuedAt, valid.token.ExpiresAt, nil, cred.UID)
+	cred.Status = NextStatus(cred, Result{State: valid, Renewed: true}, now)
+	plan := RefreshTime(valid.Token.IssuedAt, valid.Token.ExpiresAt, nil, cred.UID)
 	for requeues := 1; ; requeues++ {
-		clk.Step(requeueAfter(cred.Status, valid, clk.Now()))
-		got := decide(situation{now: clk.Now(), credential: cred, state: valid, fingerprint: "fp"})
-		if got == actionRenew {
+		clk.Step(RequeueAfter(cred.Status, valid, clk.Now()))
+		got := Decide(Situation{Now: clk.Now(), Credential: cred, State: valid, Fingerprint: "fp"})
+		if got == ActionRenew {
 			if clk.Now().Before(plan) || clk.Now().Sub(plan) > time.Second {
 				t.Errorf("renewed at %s, plan %s", clk.Now(), plan)
 			}
 			break
 		}
-		if got != actionKeep || requeues == 3 {
+		if got != ActionKeep || requeues == 3 {
 			t.Fatalf("requeue %d at %s (plan %s): decide = %s", requeues, clk.Now(), plan, actionName(got))
 		}
-		cred.Status = nextStatus(cred, result{state: valid}, clk.Now())
+		cred.Status = NextStatus(cred, Result{State: valid}, clk.Now())
 	}
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package policy
 
 import (
 	"strings"
@@ -31,11 +31,11 @@ import (
 
 var stateIssued = time.Date(2026, time.February, 10, 14, 15, 16, 123456789, time.UTC)
 
-func sampleState() *tokenState {
-	return &tokenState{
-		token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET", TokenType: "bearer",
+func sampleState() *TokenState {
+	return &TokenState{
+		Token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET", TokenType: "bearer",
 			Grant: cyclr.GrantRefreshToken, IssuedAt: stateIssued, ExpiresAt: stateIssued.Add(1209599 * time.Second)},
-		fingerprint: "0f1e2d3c",
+		Fingerprint: "0f1e2d3c",
 	}
 }
 
@@ -44,42 +44,42 @@ func stateSecret(data map[string][]byte) *corev1.Secret {
 }
 
 func TestStateRoundTrip(t *testing.T) {
-	cases := map[string]*tokenState{
+	cases := map[string]*TokenState{
 		"password grant": sampleState(),
 		"client credentials, no refresh token": {
-			token: cyclr.Token{AccessToken: "at", TokenType: "bearer", Grant: cyclr.GrantClientCredentials,
+			Token: cyclr.Token{AccessToken: "at", TokenType: "bearer", Grant: cyclr.GrantClientCredentials,
 				IssuedAt: stateIssued, ExpiresAt: stateIssued.Add(time.Hour)},
-			fingerprint: "fp",
+			Fingerprint: "fp",
 		},
 		"times in another zone": {
-			token: cyclr.Token{AccessToken: "at", RefreshToken: "rt", Grant: cyclr.GrantPassword,
+			Token: cyclr.Token{AccessToken: "at", RefreshToken: "rt", Grant: cyclr.GrantPassword,
 				IssuedAt:  stateIssued.In(time.FixedZone("X", -7*3600)),
 				ExpiresAt: stateIssued.Add(time.Hour).In(time.FixedZone("Y", 5*3600+1800))},
-			fingerprint: "fp",
+			Fingerprint: "fp",
 		},
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
-			data := in.secretData()
-			out := stateFromSecret(stateSecret(data))
+			data := in.SecretData()
+			out := StateFromSecret(stateSecret(data))
 			if out == nil {
 				t.Fatalf("stateFromSecret(secretData()) = nil; data %d keys", len(data))
 			}
-			if !out.token.IssuedAt.Equal(in.token.IssuedAt) || !out.token.ExpiresAt.Equal(in.token.ExpiresAt) {
-				t.Errorf("times: got %s/%s, want %s/%s", out.token.IssuedAt, out.token.ExpiresAt,
-					in.token.IssuedAt, in.token.ExpiresAt)
+			if !out.Token.IssuedAt.Equal(in.Token.IssuedAt) || !out.Token.ExpiresAt.Equal(in.Token.ExpiresAt) {
+				t.Errorf("times: got %s/%s, want %s/%s", out.Token.IssuedAt, out.Token.ExpiresAt,
+					in.Token.IssuedAt, in.Token.ExpiresAt)
 			}
-			if out.token.IssuedAt.Location() != time.UTC {
-				t.Errorf("times are not read back in UTC: %s", out.token.IssuedAt.Location())
+			if out.Token.IssuedAt.Location() != time.UTC {
+				t.Errorf("times are not read back in UTC: %s", out.Token.IssuedAt.Location())
 			}
-			a, b := out.token, in.token
+			a, b := out.Token, in.Token
 			a.IssuedAt, a.ExpiresAt, b.IssuedAt, b.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 			if a.AccessToken != b.AccessToken || a.RefreshToken != b.RefreshToken || a.TokenType != b.TokenType ||
-				a.Grant != b.Grant || out.fingerprint != in.fingerprint {
-				t.Errorf("round trip: got %#v fp %q, want %#v fp %q", a, out.fingerprint, b, in.fingerprint)
+				a.Grant != b.Grant || out.Fingerprint != in.Fingerprint {
+				t.Errorf("round trip: got %#v fp %q, want %#v fp %q", a, out.Fingerprint, b, in.Fingerprint)
 			}
 			// Written again, the same bytes: no needless Secret update.
-			for k, v := range out.secretData() {
+			for k, v := range out.SecretData() {
 				if string(data[k]) != string(v) {
 					t.Errorf("key %s: %q re-encoded as %q", k, data[k], v)
 				}
@@ -90,7 +90,7 @@ func TestStateRoundTrip(t *testing.T) {
 
 func TestStateSecretHoldsNoLogin(t *testing.T) {
 	want := []string{stateAccessToken, stateRefreshToken, stateTokenType, stateGrant, stateIssuedAt, stateExpiresAt, stateFingerprint}
-	data := sampleState().secretData()
+	data := sampleState().SecretData()
 	if len(data) != len(want) {
 		t.Errorf("state has %d keys, want %v", len(data), want)
 	}
@@ -102,7 +102,7 @@ func TestStateSecretHoldsNoLogin(t *testing.T) {
 }
 
 func TestStateFromDamagedSecret(t *testing.T) {
-	good := sampleState().secretData()
+	good := sampleState().SecretData()
 	without := func(key string) map[string][]byte {
 		d := map[string][]byte{}
 		for k, v := range good {
@@ -132,28 +132,28 @@ func TestStateFromDamagedSecret(t *testing.T) {
 	}
 	for name, secret := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := stateFromSecret(secret); got != nil {
-				t.Errorf("a damaged state Secret was trusted: %#v", got.token)
+			if got := StateFromSecret(secret); got != nil {
+				t.Errorf("a damaged state Secret was trusted: %#v", got.Token)
 			}
 		})
 	}
 	// Control: the undamaged data parses, so the cases above fail for the damage alone.
-	if stateFromSecret(stateSecret(good)) == nil {
+	if StateFromSecret(stateSecret(good)) == nil {
 		t.Fatal("the undamaged state Secret did not parse")
 	}
 	// Client-credentials state has no refresh token and is still whole.
-	if stateFromSecret(stateSecret(without(stateRefreshToken))) == nil {
+	if StateFromSecret(stateSecret(without(stateRefreshToken))) == nil {
 		t.Error("a state without refresh token (client credentials) was dropped")
 	}
 }
 
 func TestTokenStateFitsAndValid(t *testing.T) {
 	s := sampleState()
-	before, at := s.token.ExpiresAt.Add(-time.Nanosecond), s.token.ExpiresAt
-	var none *tokenState
+	before, at := s.Token.ExpiresAt.Add(-time.Nanosecond), s.Token.ExpiresAt
+	var none *TokenState
 	cases := []struct {
 		name              string
-		state             *tokenState
+		state             *TokenState
 		fingerprint       string
 		now               time.Time
 		wantFits, wantVal bool
@@ -165,21 +165,21 @@ func TestTokenStateFitsAndValid(t *testing.T) {
 		{"other inputs", s, "ffff", stateIssued, false, true},
 	}
 	for _, tc := range cases {
-		if got := tc.state.fits(tc.fingerprint, tc.now); got != tc.wantFits {
+		if got := tc.state.Fits(tc.fingerprint, tc.now); got != tc.wantFits {
 			t.Errorf("%s: fits = %v, want %v", tc.name, got, tc.wantFits)
 		}
-		if got := tc.state.valid(tc.now); got != tc.wantVal {
+		if got := tc.state.Valid(tc.now); got != tc.wantVal {
 			t.Errorf("%s: valid = %v, want %v", tc.name, got, tc.wantVal)
 		}
 	}
 }
 
 func TestStateSecretName(t *testing.T) {
-	if got := stateSecretName("partner"); got != "partner-cyclr-state" {
+	if got := StateSecretName("partner"); got != "partner-cyclr-state" {
 		t.Errorf("stateSecretName(partner) = %q", got)
 	}
 	fits := strings.Repeat("a", 253-len(stateSuffix))
-	if got := stateSecretName(fits); got != fits+stateSuffix {
+	if got := StateSecretName(fits); got != fits+stateSuffix {
 		t.Errorf("a name that just fits was shortened: %q", got)
 	}
 
@@ -217,7 +217,7 @@ func checkStateSecretNames(t *testing.T, names []string) {
 		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
 			t.Fatalf("test bug: %q is not a valid CyclrCredential name: %v", n, errs)
 		}
-		got := stateSecretName(n)
+		got := StateSecretName(n)
 		if len(got) > 253 {
 			t.Errorf("stateSecretName(%d chars) is %d chars long", len(n), len(got))
 		}
@@ -231,7 +231,7 @@ func checkStateSecretNames(t *testing.T, names []string) {
 			t.Errorf("credentials %q and %q share the state Secret %q", other, n, got)
 		}
 		seen[got] = n
-		if again := stateSecretName(n); again != got {
+		if again := StateSecretName(n); again != got {
 			t.Errorf("stateSecretName is not stable: %q then %q", got, again)
 		}
 	}
@@ -241,8 +241,8 @@ func TestFingerprint(t *testing.T) {
 	baseSpec := func() *authv1alpha1.CyclrCredentialSpec { return loginSpec() }
 	baseLogin := cyclr.Request{APIURL: "https://api.eu.cyclr.com", Grant: cyclr.GrantPassword, ClientID: "cid",
 		Username: "alice", Password: "pw-S3CRET"}
-	base := fingerprint(baseSpec(), baseLogin)
-	if base != fingerprint(baseSpec(), baseLogin) {
+	base := Fingerprint(baseSpec(), baseLogin)
+	if base != Fingerprint(baseSpec(), baseLogin) {
 		t.Fatal("fingerprint is not deterministic")
 	}
 	if len(base) != 64 || strings.Contains(base, "S3CRET") {
@@ -278,14 +278,14 @@ func TestFingerprint(t *testing.T) {
 		if c.login != nil {
 			c.login(&login)
 		}
-		if fingerprint(spec, login) == base {
+		if Fingerprint(spec, login) == base {
 			t.Errorf("changing %s does not change the fingerprint", name)
 		}
 	}
 
 	suspended := baseSpec()
 	suspended.Suspend = true
-	if fingerprint(suspended, baseLogin) != base {
+	if Fingerprint(suspended, baseLogin) != base {
 		t.Error("suspend changed the fingerprint: pausing would issue a new token")
 	}
 	// fingerprint must not modify the spec it is given.

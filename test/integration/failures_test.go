@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package integration
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
@@ -395,7 +396,7 @@ func TestFailureTargetSecretConflict(t *testing.T) {
 				return fmt.Errorf("%s: the conflicting Secret was changed: labels %v owners %v keys %v",
 					tc.name, s.Labels, s.OwnerReferences, keys(s.Data))
 			}
-			if _, err := h.secret(stateSecretName(tc.name)); notFound(err) != nil {
+			if _, err := h.secret(policy.StateSecretName(tc.name)); notFound(err) != nil {
 				return fmt.Errorf("%s: state Secret: %w", tc.name, notFound(err))
 			}
 		}

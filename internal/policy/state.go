@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package policy
 
 import (
 	"crypto/sha256"
@@ -44,25 +44,26 @@ const (
 // Kubernetes limit are shortened with a hash so they stay unique.
 const stateSuffix = "-cyclr-state"
 
-// tokenState is the current token and the inputs it was obtained with.
-type tokenState struct {
-	token cyclr.Token
+// TokenState is the current token and the inputs it was obtained with.
+type TokenState struct {
+	Token cyclr.Token
 	// fingerprint identifies the spec and login the token was obtained with; when either
 	// changes, the token no longer fits and a new one is issued.
-	fingerprint string
+	Fingerprint string
 }
 
-// fits reports whether the stored token was obtained with these inputs and is unexpired.
-func (s *tokenState) fits(fingerprint string, now time.Time) bool {
-	return s != nil && s.fingerprint == fingerprint && now.Before(s.token.ExpiresAt)
+// Fits reports whether the stored token was obtained with these inputs and is unexpired.
+func (s *TokenState) Fits(fingerprint string, now time.Time) bool {
+	return s != nil && s.Fingerprint == fingerprint && now.Before(s.Token.ExpiresAt)
 }
 
-// valid reports whether the stored token still works, whatever it was obtained with.
-func (s *tokenState) valid(now time.Time) bool {
-	return s != nil && now.Before(s.token.ExpiresAt)
+// Valid reports whether the stored token still works, whatever it was obtained with.
+func (s *TokenState) Valid(now time.Time) bool {
+	return s != nil && now.Before(s.Token.ExpiresAt)
 }
 
-func stateSecretName(credentialName string) string {
+// StateSecretName is the name of cred's state Secret.
+func StateSecretName(credentialName string) string {
 	const maxName = 253
 	if len(credentialName)+len(stateSuffix) <= maxName {
 		return credentialName + stateSuffix
@@ -74,9 +75,9 @@ func stateSecretName(credentialName string) string {
 	return prefix + "-" + short + stateSuffix
 }
 
-// stateFromSecret parses the state Secret; a missing or damaged one yields nil, which makes
+// StateFromSecret parses the state Secret; a missing or damaged one yields nil, which makes
 // the operator sign in again rather than trust half a state.
-func stateFromSecret(secret *corev1.Secret) *tokenState {
+func StateFromSecret(secret *corev1.Secret) *TokenState {
 	if secret == nil {
 		return nil
 	}
@@ -86,8 +87,8 @@ func stateFromSecret(secret *corev1.Secret) *tokenState {
 	if errIssued != nil || errExpires != nil || len(d[stateAccessToken]) == 0 || len(d[stateFingerprint]) == 0 {
 		return nil
 	}
-	return &tokenState{
-		token: cyclr.Token{
+	return &TokenState{
+		Token: cyclr.Token{
 			AccessToken:  string(d[stateAccessToken]),
 			RefreshToken: string(d[stateRefreshToken]),
 			TokenType:    string(d[stateTokenType]),
@@ -95,26 +96,26 @@ func stateFromSecret(secret *corev1.Secret) *tokenState {
 			IssuedAt:     issued,
 			ExpiresAt:    expires,
 		},
-		fingerprint: string(d[stateFingerprint]),
+		Fingerprint: string(d[stateFingerprint]),
 	}
 }
 
-func (s *tokenState) secretData() map[string][]byte {
+func (s *TokenState) SecretData() map[string][]byte {
 	return map[string][]byte{
-		stateAccessToken:  []byte(s.token.AccessToken),
-		stateRefreshToken: []byte(s.token.RefreshToken),
-		stateTokenType:    []byte(s.token.TokenType),
-		stateGrant:        []byte(s.token.Grant),
-		stateIssuedAt:     []byte(s.token.IssuedAt.UTC().Format(time.RFC3339Nano)),
-		stateExpiresAt:    []byte(s.token.ExpiresAt.UTC().Format(time.RFC3339Nano)),
-		stateFingerprint:  []byte(s.fingerprint),
+		stateAccessToken:  []byte(s.Token.AccessToken),
+		stateRefreshToken: []byte(s.Token.RefreshToken),
+		stateTokenType:    []byte(s.Token.TokenType),
+		stateGrant:        []byte(s.Token.Grant),
+		stateIssuedAt:     []byte(s.Token.IssuedAt.UTC().Format(time.RFC3339Nano)),
+		stateExpiresAt:    []byte(s.Token.ExpiresAt.UTC().Format(time.RFC3339Nano)),
+		stateFingerprint:  []byte(s.Fingerprint),
 	}
 }
 
-// fingerprint identifies what a token was obtained with: the whole spec except suspend (a
+// Fingerprint identifies what a token was obtained with: the whole spec except suspend (a
 // spec change issues a new token, pausing does not) and the login read from the Secret.
 // It is a SHA-256 kept only in the state Secret, never in status.
-func fingerprint(spec *authv1alpha1.CyclrCredentialSpec, login cyclr.Request) string {
+func Fingerprint(spec *authv1alpha1.CyclrCredentialSpec, login cyclr.Request) string {
 	s := spec.DeepCopy()
 	s.Suspend = false
 	specJSON, _ := json.Marshal(s) // a plain struct of strings and maps: cannot fail

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package integration
 
 import (
 	"context"
@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
@@ -106,11 +107,11 @@ func (h *harness) must(err error) {
 func (h *harness) startManager() {
 	h.t.Helper()
 	opts := suite.ManagerOptions(h.logs)
-	opts.Cache = CacheOptions([]string{h.ns})
+	opts.Cache = controller.CacheOptions([]string{h.ns})
 	mgr, err := ctrl.NewManager(suite.Config, opts)
 	h.must(err)
-	r := NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}))
-	h.must(r.SetupWithManager(mgr, Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
+	r := controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}))
+	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
 	h.manager = testenv.Run("manager", mgr)
 }
 

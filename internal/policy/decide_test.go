@@ -1,0 +1,232 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package policy
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+)
+
+func actionName(a Action) string {
+	switch a {
+	case ActionKeep:
+		return "keep"
+	case ActionWait:
+		return "wait"
+	case ActionIssue:
+		return "issue"
+	case ActionRenew:
+		return "renew"
+	}
+	return fmt.Sprintf("action(%d)", int(a))
+}
+
+// A token issued at decideIssued for 14 days; with the default plan it is due between days
+// 8.6 and 9.3 (two thirds of the lifetime minus up to 5% jitter), and expires on day 14.
+var (
+	decideIssued  = time.Date(2026, time.January, 5, 8, 0, 0, 0, time.UTC)
+	decideExpires = decideIssued.Add(14 * 24 * time.Hour)
+)
+
+const decideFingerprint = "fp-current"
+
+func decideCredential() *authv1alpha1.CyclrCredential {
+	return &authv1alpha1.CyclrCredential{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "partner", UID: "5a0e1c3b-9f8d-4e2a-b7c6-d5e4f3a2b1c0", Generation: 1},
+		Spec: authv1alpha1.CyclrCredentialSpec{
+			APIURL: "https://api.cyclr.com", Grant: authv1alpha1.GrantPassword, Rotation: authv1alpha1.RotationRefreshToken,
+			CredentialsSecretRef: authv1alpha1.CredentialsSecretRef{Name: "login"},
+		},
+	}
+}
+
+func decideState(fp string) *TokenState {
+	return &TokenState{Fingerprint: fp, Token: cyclr.Token{AccessToken: "at", RefreshToken: "rt", TokenType: "bearer",
+		Grant: cyclr.GrantPassword, IssuedAt: decideIssued, ExpiresAt: decideExpires}}
+}
+
+// withFailures marks cred as having failed attempts times, with the next retry at retryAt.
+func withFailures(attempts int32, retryAt time.Time) func(*authv1alpha1.CyclrCredential) {
+	return func(c *authv1alpha1.CyclrCredential) {
+		c.Status.FailedAttempts = attempts
+		c.Status.RefreshAt = &metav1.Time{Time: retryAt}
+		c.Status.LastFailureTime = &metav1.Time{Time: retryAt.Add(-time.Minute)}
+	}
+}
+
+func withRefreshRequest(value, honoured string) func(*authv1alpha1.CyclrCredential) {
+	return func(c *authv1alpha1.CyclrCredential) {
+		c.Annotations = map[string]string{authv1alpha1.RefreshRequestedAtAnnotation: value}
+		c.Status.LastRefreshRequest = honoured
+	}
+}
+
+func TestDecide(t *testing.T) {
+	const day = 24 * time.Hour
+	notDue := decideIssued.Add(2 * day)
+	due := decideIssued.Add(10 * day) // past any plan, before expiry
+	expired := decideExpires.Add(time.Second)
+
+	cases := []struct {
+		name          string
+		Now           time.Time
+		State         *TokenState
+		mutate        func(*authv1alpha1.CyclrCredential)
+		loginChanged  bool
+		want          Action
+		wantCallCyclr bool
+	}{
+		{name: "no state: issue", Now: notDue, State: nil, want: ActionIssue},
+		{name: "fits and not due: keep", Now: notDue, State: decideState(decideFingerprint), want: ActionKeep},
+		{name: "fits right after issue: keep", Now: decideIssued, State: decideState(decideFingerprint), want: ActionKeep},
+		{name: "due: renew", Now: due, State: decideState(decideFingerprint), want: ActionRenew},
+		{name: "due a second before expiry: renew", Now: decideExpires.Add(-time.Second),
+			State: decideState(decideFingerprint), want: ActionRenew},
+		{name: "expired: issue", Now: expired, State: decideState(decideFingerprint), want: ActionIssue},
+		{name: "at the expiry instant: issue", Now: decideExpires, State: decideState(decideFingerprint), want: ActionIssue},
+		{name: "fingerprint changed: issue", Now: notDue, State: decideState("fp-old"), want: ActionIssue},
+		{name: "fingerprint changed and due: issue", Now: due, State: decideState("fp-old"), want: ActionIssue},
+		{name: "planned refreshAt in status without failures is no backoff: renew", Now: due,
+			State: decideState(decideFingerprint), mutate: func(c *authv1alpha1.CyclrCredential) {
+				c.Status.RefreshAt = &metav1.Time{Time: due.Add(time.Hour)}
+			}, want: ActionRenew},
+
+		// Backoff.
+		{name: "failing within backoff, due: wait", Now: due, State: decideState(decideFingerprint),
+			mutate: withFailures(2, due.Add(time.Minute)), want: ActionWait},
+		{name: "failing within backoff, no state: wait", Now: due, State: nil,
+			mutate: withFailures(1, due.Add(5*time.Second)), want: ActionWait},
+		{name: "failing within backoff, expired: wait", Now: expired, State: decideState(decideFingerprint),
+			mutate: withFailures(3, expired.Add(time.Minute)), want: ActionWait},
+		{name: "failing within backoff but not due: keep", Now: notDue, State: decideState(decideFingerprint),
+			mutate: withFailures(1, notDue.Add(time.Minute)), want: ActionKeep},
+		{name: "failing, backoff over, due: renew", Now: due, State: decideState(decideFingerprint),
+			mutate: withFailures(2, due.Add(-time.Second)), want: ActionRenew},
+		{name: "failing, backoff ends now: renew", Now: due, State: decideState(decideFingerprint),
+			mutate: withFailures(2, due), want: ActionRenew},
+		{name: "failing, backoff over, no state: issue", Now: due, State: nil,
+			mutate: withFailures(2, due.Add(-time.Second)), want: ActionIssue},
+		{name: "failing within backoff but inputs changed, no state: issue", Now: due, State: nil,
+			mutate: withFailures(4, due.Add(time.Hour)), loginChanged: true, want: ActionIssue},
+		{name: "failing within backoff but inputs changed, stale fingerprint: issue", Now: due,
+			State: decideState("fp-old"), mutate: withFailures(4, due.Add(time.Hour)), loginChanged: true, want: ActionIssue},
+		{name: "failing within backoff but inputs changed, fits and due: renew", Now: due,
+			State: decideState(decideFingerprint), mutate: withFailures(4, due.Add(time.Hour)), loginChanged: true,
+			want: ActionRenew},
+
+		// Manual refresh requests.
+		{name: "manual request, fits: renew", Now: notDue, State: decideState(decideFingerprint),
+			mutate: withRefreshRequest("2026-01-07T10:00:00Z", ""), want: ActionRenew},
+		{name: "manual request, fits, within backoff: renew", Now: due, State: decideState(decideFingerprint),
+			mutate: func(c *authv1alpha1.CyclrCredential) {
+				withFailures(5, due.Add(time.Hour))(c)
+				withRefreshRequest("again", "before")(c)
+			}, want: ActionRenew},
+		{name: "manual request, no state, within backoff: issue", Now: due, State: nil,
+			mutate: func(c *authv1alpha1.CyclrCredential) {
+				withFailures(5, due.Add(time.Hour))(c)
+				withRefreshRequest("1", "")(c)
+			}, want: ActionIssue},
+		{name: "manual request, stale fingerprint: issue", Now: notDue, State: decideState("fp-old"),
+			mutate: withRefreshRequest("1", ""), want: ActionIssue},
+		{name: "manual request already honoured: not manual, keep", Now: notDue, State: decideState(decideFingerprint),
+			mutate: withRefreshRequest("1", "1"), want: ActionKeep},
+		{name: "manual request already honoured, within backoff: wait", Now: due, State: decideState(decideFingerprint),
+			mutate: func(c *authv1alpha1.CyclrCredential) {
+				withFailures(2, due.Add(time.Hour))(c)
+				withRefreshRequest("1", "1")(c)
+			}, want: ActionWait},
+		{name: "empty annotation is no request", Now: notDue, State: decideState(decideFingerprint),
+			mutate: withRefreshRequest("", "old"), want: ActionKeep},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cred := decideCredential()
+			if tc.mutate != nil {
+				tc.mutate(cred)
+			}
+			s := Situation{Now: tc.Now, Credential: cred, State: tc.State, Fingerprint: decideFingerprint,
+				LoginChangedSinceFailure: tc.loginChanged}
+			got := Decide(s)
+			if got != tc.want {
+				t.Errorf("decide = %s, want %s", actionName(got), actionName(tc.want))
+			}
+			wantCalls := tc.want == ActionIssue || tc.want == ActionRenew
+			if got.CallsCyclr() != wantCalls {
+				t.Errorf("%s.callsCyclr() = %v, want %v", actionName(got), got.CallsCyclr(), wantCalls)
+			}
+		})
+	}
+}
+
+func TestRefreshRequest(t *testing.T) {
+	cases := []struct {
+		annotation, honoured, want string
+	}{
+		{"", "", ""},
+		{"a", "", "a"},
+		{"a", "a", ""},
+		{"b", "a", "b"},
+		{"", "a", ""},
+	}
+	for _, tc := range cases {
+		cred := decideCredential()
+		withRefreshRequest(tc.annotation, tc.honoured)(cred)
+		if got := (Situation{Credential: cred}).RefreshRequest(); got != tc.want {
+			t.Errorf("annotation %q, honoured %q: refreshRequest = %q, want %q", tc.annotation, tc.honoured, got, tc.want)
+		}
+	}
+}
+
+// TestDecideOverATokensLife walks a fake clock through a token's life in one-hour steps: it is
+// kept until its plan, then renewed, and never kept after it expires.
+func TestDecideOverATokensLife(t *testing.T) {
+	clk := clocktesting.NewFakeClock(decideIssued)
+	cred := decideCredential()
+	st := decideState(decideFingerprint)
+	plan := (Situation{Credential: cred, State: st}).PlannedRefresh()
+	firstRenew := time.Time{}
+	for ; clk.Now().Before(decideExpires.Add(2 * time.Hour)); clk.Step(time.Hour) {
+		now := clk.Now()
+		got := Decide(Situation{Now: now, Credential: cred, State: st, Fingerprint: decideFingerprint})
+		var want Action
+		switch {
+		case now.Before(plan):
+			want = ActionKeep
+		case now.Before(decideExpires):
+			want = ActionRenew
+		default:
+			want = ActionIssue
+		}
+		if got != want {
+			t.Fatalf("at %s (plan %s): decide = %s, want %s", now, plan, actionName(got), actionName(want))
+		}
+		if got == ActionRenew && firstRenew.IsZero() {
+			firstRenew = now
+		}
+	}
+	if firstRenew.Sub(plan) >= time.Hour || firstRenew.Before(plan) {
+		t.Errorf("first renewal at %s, want within the hour after the plan %s", firstRenew, plan)
+	}
+}

@@ -5,7 +5,7 @@
 #   hack/build-control-plane.sh            # builds into bin/k8s/<version>-linux-amd64, prints the dir
 #
 # The binaries are skipped when already present; a warm Go build cache makes a rebuild take
-# seconds. Recipe: ../shared/DESIGN.md section 8.
+# seconds. Recipe: docs/development.md, "The test control plane".
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-1.37.2}"

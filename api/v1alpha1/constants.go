@@ -16,7 +16,7 @@ limitations under the License.
 
 package v1alpha1
 
-// Names fixed by the contract (DESIGN.md sections 3 and 4): tests outside the project use them.
+// Names fixed by the contract (docs/design.md, sections 1 and 4): tests outside the project use them.
 const (
 	// RefreshRequestedAtAnnotation, set or changed to any value, asks for a new token now.
 	RefreshRequestedAtAnnotation = "auth.cyclr-operator.io/refresh-requested-at"

@@ -29,7 +29,7 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
-// wantColumns are the printer columns of DESIGN.md section 3, in order, with their JSONPaths.
+// wantColumns are the printer columns of docs/design.md, section 1, in order, with their JSONPaths.
 var wantColumns = []apiextensionsv1.CustomResourceColumnDefinition{
 	{Name: "Ready", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].status`},
 	{Name: "Reason", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].reason`},

@@ -173,12 +173,16 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 
 // configFailure turns a problem the user must fix in Kubernetes into a result, and returns any
 // other error (an API server hiccup) for the workqueue to retry.
-func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCredential, state *policy.TokenState, err error) (policy.Result, error) {
+func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCredential,
+	state *policy.TokenState, err error,
+) (policy.Result, error) {
 	cfg, ok := errors.AsType[*policy.ConfigError](err)
 	if !ok {
 		return policy.Result{}, err
 	}
-	if !readyReasonIs(cred, cfg.Reason) {
+	// A lasting problem is announced by one event, not one per reconcile. The stored reason,
+	// not Ready's: with a valid token Ready says RefreshFailing whatever the cause.
+	if cred.Status.LastFailureReason != cfg.Reason {
 		r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, cfg.Reason, "ReadCredentials", "%s", cfg.Message)
 	}
 	return policy.Result{State: state, Failure: cfg.Failure()}, nil

@@ -33,7 +33,7 @@ func labelsOf(namespace, name string) prometheus.Labels {
 	return prometheus.Labels{credentialLabels[0]: namespace, credentialLabels[1]: name}
 }
 
-// Metrics of DESIGN.md section 6. Labels are names and enums only, never a secret.
+// Metrics of docs/design.md, section 1. Labels are names and enums only, never a secret.
 var (
 	tokenRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cyclr_token_requests_total",

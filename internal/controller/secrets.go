@@ -33,7 +33,7 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
-// Keys of the target Secret (DESIGN.md section 4): what pods read.
+// Keys of the target Secret (docs/design.md, section 4): what pods read.
 const (
 	targetAccessToken   = "access_token"
 	targetTokenType     = "token_type"

@@ -103,14 +103,3 @@ func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
 	}
 	return nil
 }
-
-// readyReasonIs reports whether cred's Ready condition already carries reason, so a lasting
-// problem is announced by one event, not one per reconcile.
-func readyReasonIs(cred *authv1alpha1.CyclrCredential, reason string) bool {
-	for _, c := range cred.Status.Conditions {
-		if c.Type == authv1alpha1.ConditionReady {
-			return c.Reason == reason
-		}
-	}
-	return false
-}

@@ -72,7 +72,7 @@ type tokenJSON struct {
 }
 
 // parseTokenResponse turns an answer of the token endpoint into a Token or a
-// typed error, by the classes of DESIGN.md section 2. It reads the body only
+// typed error, by the classes of docs/design.md, section 1. It reads the body only
 // for a 200 (the token) or a 400/401 (the OAuth error code).
 func parseTokenResponse(r response, grant Grant) (Token, error) {
 	switch {

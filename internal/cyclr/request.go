@@ -79,7 +79,7 @@ func (r Request) tokenEndpoint() (*url.URL, error) {
 }
 
 // form validates the grant's fields and returns the POST body fields of
-// DESIGN.md section 2.
+// docs/design.md section 1.
 func (r Request) form() (url.Values, error) {
 	if r.ClientID == "" {
 		return nil, invalidRequest("client ID is empty")

@@ -22,7 +22,6 @@ import (
 	"strings"
 	"testing"
 
-
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 )

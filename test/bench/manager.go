@@ -51,10 +51,8 @@ func writeKubeconfig(cfg *rest.Config, path string) error {
 // managerProc is bin/manager running as a subprocess.
 type managerProc struct {
 	cmd        *exec.Cmd
-	args       []string
 	metricsURL string
 	started    time.Time
-	logPath    string
 	done       chan struct{}
 	waitErr    error
 	hc         *http.Client
@@ -97,8 +95,8 @@ func startManager(ctx context.Context, c *benchConfig, kubeconfig, logPath strin
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	m := &managerProc{
-		cmd: cmd, args: args, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
-		logPath: logPath, done: make(chan struct{}), hc: &http.Client{Timeout: 10 * time.Second},
+		cmd: cmd, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
+		done: make(chan struct{}), hc: &http.Client{Timeout: 10 * time.Second},
 	}
 	m.started = time.Now()
 	if err := cmd.Start(); err != nil {
@@ -191,8 +189,7 @@ const controllerName = "cyclrcredential"
 
 // reconcileState is what the manager's metrics say about the cyclrcredential controller.
 type reconcileState struct {
-	reconciles, errors float64
-	depth, active      float64
+	reconciles, depth, active float64
 }
 
 func (m *managerProc) reconcileState(ctx context.Context) (reconcileState, error) {
@@ -203,7 +200,6 @@ func (m *managerProc) reconcileState(ctx context.Context) (reconcileState, error
 	ctl := map[string]string{"controller": controllerName}
 	return reconcileState{
 		reconciles: sum(s, "controller_runtime_reconcile_total", ctl),
-		errors:     sum(s, "controller_runtime_reconcile_total", map[string]string{"controller": controllerName, "result": "error"}),
 		depth:      sum(s, "workqueue_depth", map[string]string{"name": controllerName}),
 		active:     sum(s, "controller_runtime_active_workers", ctl),
 	}, nil

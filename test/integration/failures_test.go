@@ -76,31 +76,6 @@ func TestFailureWrongPasswordThenFixed(t *testing.T) {
 	}
 }
 
-func TestFailureManualRefreshBypassesBackoff(t *testing.T) {
-	h := newHarness(t)
-	wrong := partnerLogin()
-	wrong["password"] = "pw-not-the-right-one"
-	h.loginSecret("login", wrong)
-	h.credential("cred")
-	h.waitReady("cred", authv1alpha1.ReasonAuthenticationFailed, 20*time.Second)
-	if err := h.requests(1); err != nil {
-		t.Fatal(err)
-	}
-
-	h.annotate("cred", authv1alpha1.RefreshRequestedAtAnnotation, "retry-1")
-	c := h.waitStatus("cred", 10*time.Second, func(c *authv1alpha1.CyclrCredential) error {
-		if c.Status.FailedAttempts != 2 || c.Status.LastRefreshRequest != "retry-1" {
-			return fmt.Errorf("failedAttempts %d lastRefreshRequest %q", c.Status.FailedAttempts, c.Status.LastRefreshRequest)
-		}
-		return nil
-	})
-	if d := c.Status.RefreshAt.Sub(c.Status.LastFailureTime.Time); d < 119*time.Second || d > 121*time.Second {
-		t.Errorf("next attempt %s after the second failure, want the doubled 2m backoff", d)
-	}
-	h.holds(2*time.Second, func() error { return h.requests(2) })
-	testenv.CountIs(t, h.cyclr, "password", cyclrtest.OutcomeAuthError, 2)
-}
-
 // Problems the user must fix in Kubernetes: no call to Cyclr until they are fixed, then one at
 // once. Each case is a credential of its own, with its own credentials Secret, in one namespace.
 func TestFailureCredentialsProblems(t *testing.T) {
@@ -265,51 +240,6 @@ func TestFailureCyclrFaultThenRecovery(t *testing.T) {
 			t.Errorf("%s: after recovery: failedAttempts %d lastFailureTime %v revision %d",
 				tc.name, c.Status.FailedAttempts, c.Status.LastFailureTime, c.Status.Revision)
 		}
-	}
-}
-
-// A refresh that fails while the token is still valid leaves the token in place: Ready stays
-// True with RefreshFailing, and the retry renews it.
-func TestFailureRefreshFailingKeepsToken(t *testing.T) {
-	h := newHarness(t)
-	// Issued for 8s and refreshed 5s before expiry: the refresh is due about 3s after issue,
-	// its retry 2s later, well before the token expires.
-	h.cyclr.SetLifetime(8 * time.Second)
-	h.loginSecret("login", partnerLogin())
-	h.credential("cred", func(c *authv1alpha1.CyclrCredential) {
-		c.Spec.RefreshBefore = &metav1.Duration{Duration: 5 * time.Second}
-	})
-	first := h.waitReady("cred", authv1alpha1.ReasonTokenValid, 20*time.Second)
-	token := h.targetToken("cred")
-	h.cyclr.SetLifetime(cyclrtest.DefaultLifetime)
-	h.cyclr.FailNext(1, cyclrtest.Fault{Status: 503, RetryAfter: "2"})
-
-	c := h.waitReady("cred", authv1alpha1.ReasonRefreshFailing, 10*time.Second)
-	cond := ready(t, c)
-	if cond.Status != metav1.ConditionTrue || !strings.Contains(cond.Message, authv1alpha1.ReasonCyclrUnavailable) {
-		t.Errorf("Ready %s: %s", cond.Status, cond.Message)
-	}
-	if c.Status.FailedAttempts != 1 || !c.Status.ExpiresAt.Equal(first.Status.ExpiresAt) || c.Status.Revision != 1 {
-		t.Errorf("failedAttempts %d expiresAt %s (was %s) revision %d",
-			c.Status.FailedAttempts, c.Status.ExpiresAt, first.Status.ExpiresAt, c.Status.Revision)
-	}
-	if h.targetToken("cred") != token || !h.cyclr.TokenValid(token) {
-		t.Error("the target no longer holds the old, still valid token")
-	}
-	h.waitEvent("cred", authv1alpha1.ReasonCyclrUnavailable)
-	if err := h.requests(2); err != nil {
-		t.Error(err)
-	}
-
-	c = h.waitReady("cred", authv1alpha1.ReasonTokenValid, 10*time.Second)
-	h.holds(time.Second, func() error { return h.requests(3) })
-	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeFault, 1)
-	testenv.CountIs(t, h.cyclr, "refresh_token", cyclrtest.OutcomeSuccess, 1)
-	if c.Status.FailedAttempts != 0 || c.Status.Revision != 2 || c.Status.LastGrant != "refresh_token" {
-		t.Errorf("after recovery: failedAttempts %d revision %d lastGrant %q", c.Status.FailedAttempts, c.Status.Revision, c.Status.LastGrant)
-	}
-	if renewed := h.targetToken("cred"); renewed == token || !h.cyclr.TokenValid(renewed) {
-		t.Error("the target does not hold the renewed token")
 	}
 }
 

@@ -78,7 +78,7 @@ func TestIssueTokens(t *testing.T) {
 	}
 }
 
-// checkTarget checks the target Secret's keys, labels and owner against DESIGN.md section 4.
+// checkTarget checks the target Secret's keys, labels and owner against docs/design.md, section 4.
 func checkTarget(t *testing.T, s *corev1.Secret, c *authv1alpha1.CyclrCredential, accountID string) {
 	t.Helper()
 	token := string(s.Data["access_token"])

@@ -35,7 +35,7 @@ import (
 // TestNoSecretLeaks drives refreshes with rotating refresh tokens, an invalid_grant fallback,
 // a wrong password and Cyclr faults whose bodies carry secret-looking text, collects every
 // secret that was in play, and checks that none reached the logs (at the highest verbosity),
-// events, the CyclrCredentials as stored (status included) or the metrics (DESIGN.md section 5).
+// events, the CyclrCredentials as stored (status included) or the metrics (docs/design.md, section 1, "Never leaked").
 func TestNoSecretLeaks(t *testing.T) {
 	h := newHarness(t)
 	h.cyclr.SetLifetime(4 * time.Second) // a refresh about every 2.5s

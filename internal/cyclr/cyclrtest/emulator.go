@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package cyclrtest emulates Cyclr's token endpoint (DESIGN.md section 2) and
+// Package cyclrtest emulates Cyclr's token endpoint (docs/design.md, section 1) and
 // one bearer-protected API call, for tests over real HTTP and for the local
 // demo (hack/cyclr-emulator). It is strict where the operator could get the
 // protocol wrong: refresh tokens are single use, an account token refreshes

@@ -30,8 +30,8 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
 )
 
-// These tests speak raw HTTP, so that they pin the protocol of DESIGN.md
-// section 2 independently of the client in internal/cyclr.
+// These tests speak raw HTTP, so that they pin the protocol of docs/design.md
+// section 1 independently of the client in internal/cyclr.
 
 const (
 	partnerClient = "partner-client"

@@ -51,7 +51,7 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr, namespaces string
+	var metricsAddr, probeAddr, namespaces, allowedHosts string
 	var metricsCertPath, metricsCertName, metricsCertKey string
 	var enableLeaderElection, secureMetrics, enableHTTP2 bool
 	var maxConcurrent, cyclrBurst int
@@ -73,6 +73,9 @@ func main() {
 	flag.Float64Var(&cyclrQPS, "cyclr-qps", 5, "Token requests per second allowed to each Cyclr API host.")
 	flag.IntVar(&cyclrBurst, "cyclr-burst", 10, "Burst of token requests allowed to each Cyclr API host.")
 	flag.DurationVar(&cyclrTimeout, "cyclr-timeout", 30*time.Second, "Timeout of one token request to Cyclr.")
+	flag.StringVar(&allowedHosts, "allowed-api-hosts", strings.Join(cyclr.DefaultAPIHosts, ","),
+		"Comma-separated API hosts a CyclrCredential may send its login to: host, host:port or *.domain. "+
+			"Loopback hosts only when listed; plain http only to a listed loopback host.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -90,6 +93,11 @@ func main() {
 		metricsOptions.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 	watched := splitList(namespaces)
+	hosts, err := cyclr.ParseHostPolicy(splitList(allowedHosts))
+	if err != nil {
+		setupLog.Error(err, "Invalid --allowed-api-hosts")
+		os.Exit(1)
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOptions,
@@ -105,7 +113,7 @@ func main() {
 	}
 
 	reconciler := controller.NewReconciler(mgr,
-		cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst}))
+		cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst}), hosts)
 	if err := reconciler.SetupWithManager(mgr, controller.Options{Namespaces: watched, MaxConcurrentReconciles: maxConcurrent}); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "cyclrcredential")
 		os.Exit(1)

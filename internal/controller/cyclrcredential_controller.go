@@ -42,6 +42,12 @@ type TokenClient interface {
 	Token(ctx context.Context, req cyclr.Request) (cyclr.Token, error)
 }
 
+// HostChecker says whether a login may be sent to an apiURL (an error wrapping
+// cyclr.ErrHostNotAllowed when not); *cyclr.HostPolicy, from --allowed-api-hosts, is the real one.
+type HostChecker interface {
+	Check(apiURL string) error
+}
+
 // CyclrCredentialReconciler keeps each CyclrCredential's target Secret holding a valid token.
 type CyclrCredentialReconciler struct {
 	// Client reads from the manager's cache, which holds only the Secrets the operator manages.
@@ -51,6 +57,9 @@ type CyclrCredentialReconciler struct {
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Cyclr     TokenClient
+	// Hosts is the trust boundary: a credential whose apiURL it refuses is never sent anything,
+	// and its login Secret is not even read.
+	Hosts HostChecker
 	Recorder  events.EventRecorder
 	Clock     clock.PassiveClock
 

@@ -51,9 +51,10 @@ type Options struct {
 }
 
 // NewReconciler is the reconciler wired to mgr's clients, recorder and scheme, asking tokens
-// for Cyclr tokens, on the real clock.
-func NewReconciler(mgr ctrl.Manager, tokens TokenClient) *CyclrCredentialReconciler {
+// for Cyclr tokens for the API hosts hosts allows, on the real clock.
+func NewReconciler(mgr ctrl.Manager, tokens TokenClient, hosts HostChecker) *CyclrCredentialReconciler {
 	return &CyclrCredentialReconciler{
+		Hosts:     hosts,
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Scheme:    mgr.GetScheme(),

@@ -110,7 +110,7 @@ func (h *harness) startManager() {
 	opts.Cache = controller.CacheOptions([]string{h.ns})
 	mgr, err := ctrl.NewManager(suite.Config, opts)
 	h.must(err)
-	r := controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}))
+	r := controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}), testenv.AnyLoopbackHost)
 	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
 	h.manager = testenv.Run("manager", mgr)
 }

@@ -1,0 +1,149 @@
+/*
+Copyright 2026.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cyclr
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// DefaultAPIHosts are Cyclr's public API domains: what --allowed-api-hosts allows by default.
+var DefaultAPIHosts = []string{"api.cyclr.com", "api.us2.cyclr.com", "api.cyclr.uk", "api.eu.cyclr.com", "api.apac.cyclr.com"}
+
+// HostPolicy is the operator's trust boundary toward the network: the API hosts a
+// CyclrCredential may send a login to. Whoever may create a CyclrCredential can name any
+// apiURL; without this list the operator would post the Secret it reads to a host of their
+// choosing.
+//
+// An entry is an exact host name or IP address ("api.cyclr.com"), optionally with a port
+// ("cyclr.internal:8443"), or "*.example.com" for any subdomain of example.com (not the apex).
+// An entry without a port allows only the scheme's default port. A loopback host
+// (localhost, 127.0.0.0/8, ::1) is allowed only when listed, and plain http only to a listed
+// loopback host.
+type HostPolicy struct {
+	entries []hostEntry
+}
+
+type hostEntry struct {
+	host     string // lower case, without a trailing dot; for a wildcard, the suffix ".example.com"
+	port     string // "" = the scheme's default port
+	wildcard bool
+}
+
+// ErrHostNotAllowed is wrapped by HostPolicy.Check's errors.
+var ErrHostNotAllowed = errors.New("API host not allowed")
+
+// ParseHostPolicy reads the entries of --allowed-api-hosts; an empty list means
+// DefaultAPIHosts.
+func ParseHostPolicy(entries []string) (*HostPolicy, error) {
+	if len(entries) == 0 {
+		entries = DefaultAPIHosts
+	}
+	p := &HostPolicy{}
+	for _, raw := range entries {
+		e, err := parseHostEntry(strings.TrimSpace(raw))
+		if err != nil {
+			return nil, fmt.Errorf("allowed API host %q: %w", raw, err)
+		}
+		p.entries = append(p.entries, e)
+	}
+	return p, nil
+}
+
+func parseHostEntry(s string) (hostEntry, error) {
+	if s == "" || strings.ContainsAny(s, "/?#@ ") {
+		return hostEntry{}, errors.New("want host, host:port or *.domain")
+	}
+	host, port := s, ""
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, port = h, p
+		if p == "" || strings.Trim(p, "0123456789") != "" {
+			return hostEntry{}, errors.New("the port must be a number")
+		}
+	} else if strings.Count(s, ":") > 1 && !strings.HasPrefix(s, "[") {
+		host = s // a bare IPv6 address
+	}
+	host = normalHost(strings.Trim(host, "[]"))
+	e := hostEntry{host: host, port: port}
+	if rest, ok := strings.CutPrefix(host, "*."); ok {
+		// At least two labels after "*.": "*.com" would allow a whole top-level domain.
+		if strings.Contains(rest, "*") || !strings.Contains(rest, ".") {
+			return hostEntry{}, errors.New("a wildcard must look like *.example.com")
+		}
+		e.host, e.wildcard = "."+rest, true
+	} else if host == "" || strings.Contains(host, "*") {
+		return hostEntry{}, errors.New("want host, host:port or *.domain")
+	}
+	return e, nil
+}
+
+// Check returns nil when apiURL may be sent a login, or an error wrapping ErrHostNotAllowed
+// that names the host and says how to allow it. It never sends anything.
+func (p *HostPolicy) Check(apiURL string) error {
+	u, err := url.Parse(apiURL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%w: apiURL is not an http(s) URL with a host", ErrHostNotAllowed)
+	}
+	host, port := normalHost(u.Hostname()), u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
+	}
+	hostport := net.JoinHostPort(host, port)
+	if !p.allows(host, port, u.Scheme) {
+		return fmt.Errorf("%w: %s is not in the operator's --allowed-api-hosts; "+
+			"ask the cluster administrator to add it, or use one of Cyclr's API domains", ErrHostNotAllowed, hostport)
+	}
+	if u.Scheme == "http" && !isLoopback(host) {
+		return fmt.Errorf("%w: plain http is allowed only to a listed loopback host, not %s", ErrHostNotAllowed, hostport)
+	}
+	return nil
+}
+
+func (p *HostPolicy) allows(host, port, scheme string) bool {
+	defaultPort := map[string]string{"https": "443", "http": "80"}[scheme]
+	for _, e := range p.entries {
+		wantPort := e.port
+		if wantPort == "" {
+			wantPort = defaultPort
+		}
+		if port != wantPort {
+			continue
+		}
+		if e.wildcard && strings.HasSuffix(host, e.host) && len(host) > len(e.host) {
+			return true
+		}
+		if !e.wildcard && host == e.host {
+			return true
+		}
+	}
+	return false
+}
+
+// normalHost lower-cases a host name and drops a trailing dot ("api.cyclr.com." is the same
+// host as "api.cyclr.com").
+func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

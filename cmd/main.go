@@ -38,6 +38,7 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/controller"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/logging"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 var (
@@ -56,7 +57,7 @@ func main() {
 	var enableLeaderElection, secureMetrics, enableHTTP2 bool
 	var maxConcurrent, cyclrBurst int
 	var cyclrQPS float64
-	var cyclrTimeout time.Duration
+	var cyclrTimeout, minRefreshInterval time.Duration
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
@@ -76,6 +77,9 @@ func main() {
 	flag.StringVar(&allowedHosts, "allowed-api-hosts", strings.Join(cyclr.DefaultAPIHosts, ","),
 		"Comma-separated API hosts a CyclrCredential may send its login to: host, host:port or *.domain. "+
 			"Loopback hosts only when listed; plain http only to a listed loopback host.")
+	flag.DurationVar(&minRefreshInterval, "min-refresh-interval", policy.DefaultMinRefreshInterval,
+		"Least time between two token requests of one CyclrCredential, manual refresh requests included; "+
+			"a token that lives shorter is refused as an invalid response.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -113,7 +117,8 @@ func main() {
 	}
 
 	reconciler := controller.NewReconciler(mgr,
-		cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst}), hosts)
+		cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst, Hosts: hosts}), hosts)
+	reconciler.MinRefreshInterval = minRefreshInterval
 	if err := reconciler.SetupWithManager(mgr, controller.Options{Namespaces: watched, MaxConcurrentReconciles: maxConcurrent}); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "cyclrcredential")
 		os.Exit(1)

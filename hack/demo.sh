@@ -173,7 +173,8 @@ kc apply --server-side -f config/crd/bases >/dev/null
 kc wait --for=condition=Established --timeout=60s crd/cyclrcredentials.auth.cyclr-operator.io >/dev/null
 kc apply -k hack/demo
 
-MANAGER_ARGS=(--leader-elect=false --health-probe-bind-address=0)
+# The emulator is a loopback host: the operator talks to it only when it is listed.
+MANAGER_ARGS=(--leader-elect=false --health-probe-bind-address=0 --allowed-api-hosts="${EMULATOR_HOST}:${EMULATOR_PORT}")
 METRICS_NOTE="metrics: off (port ${METRICS_PORT} is taken)"
 if ! port_in_use "$METRICS_PORT"; then
   MANAGER_ARGS+=(--metrics-bind-address="127.0.0.1:${METRICS_PORT}" --metrics-secure=false)

@@ -44,6 +44,7 @@ const (
 	ReasonCyclrUnavailable          = "CyclrUnavailable"
 	ReasonInvalidTokenResponse      = "InvalidTokenResponse"
 	ReasonTargetSecretConflict      = "TargetSecretConflict"
+	ReasonAPIHostNotAllowed         = "APIHostNotAllowed"
 	ReasonSuspended                 = "Suspended"
 	// ReasonRetryPending: the last attempt failed and the next waits for its backoff; it is
 	// shown only when no earlier reason is known.

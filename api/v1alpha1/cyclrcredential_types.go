@@ -81,9 +81,11 @@ type CredentialsSecretRef struct {
 
 // TargetSecret describes the Secret the access token is written to.
 type TargetSecret struct {
-	// name of the target Secret; defaults to the CyclrCredential's name.
+	// name of the target Secret; defaults to the CyclrCredential's name. It may not end in
+	// -cyclr-state, the suffix of the operator's own state Secrets.
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="!self.endsWith('-cyclr-state')",message="target.name may not end in -cyclr-state: that suffix is reserved for the operator's state Secrets"
 	// +optional
 	Name string `json:"name,omitempty"`
 

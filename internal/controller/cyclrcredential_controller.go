@@ -60,8 +60,11 @@ type CyclrCredentialReconciler struct {
 	// Hosts is the trust boundary: a credential whose apiURL it refuses is never sent anything,
 	// and its login Secret is not even read.
 	Hosts HostChecker
-	Recorder  events.EventRecorder
-	Clock     clock.PassiveClock
+	// MinRefreshInterval is the least time between two calls to Cyclr for one credential,
+	// manual requests included; a token that lives shorter is refused (--min-refresh-interval).
+	MinRefreshInterval time.Duration
+	Recorder           events.EventRecorder
+	Clock              clock.PassiveClock
 
 	failures failureMemory
 	writes   ownWrites
@@ -125,6 +128,12 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 	if cred.Spec.Suspend {
 		return policy.Result{State: state, Suspended: true}, cred, nil
 	}
+	// The trust boundary comes first: a credential aimed at a host the operator may not talk to
+	// gets its login Secret neither read nor sent, and its target Secret stays as it is.
+	if err := r.Hosts.Check(cred.Spec.APIURL); err != nil {
+		res, err := r.configFailure(cred, state, &policy.ConfigError{Reason: authv1alpha1.ReasonAPIHostNotAllowed, Message: err.Error()})
+		return res, cred, err
+	}
 	target, err := r.readTarget(ctx, cred)
 	if err != nil {
 		res, err := r.configFailure(cred, state, err)
@@ -139,7 +148,8 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 		return res, cred, err
 	}
 
-	sit := policy.Situation{Now: now, Credential: cred, State: state, Fingerprint: policy.Fingerprint(&cred.Spec, login)}
+	sit := policy.Situation{Now: now, Credential: cred, State: state, Fingerprint: policy.Fingerprint(&cred.Spec, login),
+		MinInterval: r.MinRefreshInterval}
 	sit.LoginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), sit.Fingerprint)
 	act := policy.Decide(sit)
 	if act.CallsCyclr() {
@@ -154,13 +164,25 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 		act = policy.Decide(sit)
 	}
 
-	res := policy.Result{State: state, Honoured: sit.RefreshRequest(), Waited: act == policy.ActionWait}
+	res := policy.Result{State: state}
+	if act == policy.ActionWait {
+		res.Waited, res.NotBefore = true, sit.NextAttempt()
+	}
 	if act.CallsCyclr() {
+		res.Honoured = sit.RefreshRequest()
 		tok, how, err := r.obtain(ctx, cred, act, state, login)
+		if err == nil {
+			err = r.checkLifetime(tok)
+		}
+		if wait, limited := cyclr.IsRateLimited(err); limited {
+			// Nothing was sent: not a failure, just later (without holding a worker meanwhile).
+			res.Waited, res.NotBefore, res.Honoured = true, now.Add(wait), ""
+			return res, cred, r.ensureTargetIfFits(ctx, cred, target, res, sit)
+		}
 		if err != nil {
 			res.Failure = policy.Classify(err)
 			r.failures.remember(client.ObjectKeyFromObject(cred), sit.Fingerprint)
-			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, res.Failure.Reason, "RequestToken", "%s", res.Failure.Message)
+			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, res.Failure.Reason, "RequestToken", "%s", policy.Bounded(res.Failure.Message))
 			logf.FromContext(ctx).Info("token request failed", "reason", res.Failure.Reason, "error", err.Error())
 		} else {
 			r.failures.forget(client.ObjectKeyFromObject(cred))
@@ -174,10 +196,20 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 			logf.FromContext(ctx).Info("token written", "event", how, "grant", string(tok.Grant), "expiresAt", policy.Stamp(tok.ExpiresAt))
 		}
 	}
-	if res.State.Valid(now) {
-		err = r.ensureTarget(ctx, cred, target, res)
+	return res, cred, r.ensureTargetIfFits(ctx, cred, target, res, sit)
+}
+
+// ensureTargetIfFits keeps the target Secret holding the token of res while it is valid and
+// was obtained with the current spec and login: a token from before a spec change (another
+// account, another apiURL) is not written under the new spec's account_id and api_url; the
+// target keeps what it has until a new token comes.
+func (r *CyclrCredentialReconciler) ensureTargetIfFits(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, target *corev1.Secret, res policy.Result, sit policy.Situation,
+) error {
+	if !res.State.Fits(sit.Fingerprint, sit.Now) {
+		return nil
 	}
-	return res, cred, err
+	return r.ensureTarget(ctx, cred, target, res)
 }
 
 // configFailure turns a problem the user must fix in Kubernetes into a result, and returns any
@@ -192,7 +224,7 @@ func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCreden
 	// A lasting problem is announced by one event, not one per reconcile. The stored reason,
 	// not Ready's: with a valid token Ready says RefreshFailing whatever the cause.
 	if cred.Status.LastFailureReason != cfg.Reason {
-		r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, cfg.Reason, "ReadCredentials", "%s", cfg.Message)
+		r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, cfg.Reason, "ReadCredentials", "%s", policy.Bounded(cfg.Message))
 	}
 	return policy.Result{State: state, Failure: cfg.Failure()}, nil
 }
@@ -218,7 +250,7 @@ func (r *CyclrCredentialReconciler) readFromAPIServer(ctx context.Context,
 	case err != nil:
 		return nil, nil, fmt.Errorf("reading state Secret: %w", err)
 	case !ownedBy(secret, cred):
-		return nil, nil, policy.ConflictError(secret.Name)
+		return nil, nil, policy.StateConflictError(secret.Name)
 	}
 	return cred, secret, nil
 }
@@ -247,6 +279,16 @@ func (r *CyclrCredentialReconciler) obtain(ctx context.Context,
 	return tok, EventReauthenticated, err
 }
 
+// checkLifetime refuses a token that would need renewing more often than the minimum refresh
+// interval allows: honouring it would mean a call to Cyclr (and writes) every few seconds.
+func (r *CyclrCredentialReconciler) checkLifetime(tok cyclr.Token) error {
+	if lifetime := tok.ExpiresAt.Sub(tok.IssuedAt); lifetime < r.MinRefreshInterval {
+		return &cyclr.InvalidResponseError{Status: 200, Reason: fmt.Sprintf(
+			"token lifetime %s is shorter than the operator's --min-refresh-interval %s", lifetime.Round(time.Second), r.MinRefreshInterval)}
+	}
+	return nil
+}
+
 func usesRefreshToken(spec *authv1alpha1.CyclrCredentialSpec) bool {
 	return spec.Grant != authv1alpha1.GrantClientCredentials && spec.Rotation != authv1alpha1.RotationReauthenticate
 }
@@ -254,7 +296,9 @@ func usesRefreshToken(spec *authv1alpha1.CyclrCredentialSpec) bool {
 func (r *CyclrCredentialReconciler) requestToken(ctx context.Context, req cyclr.Request) (cyclr.Token, error) {
 	start := r.Clock.Now()
 	tok, err := r.Cyclr.Token(ctx, req)
-	observeTokenRequest(req.Grant, r.Clock.Since(start), err)
+	if _, limited := cyclr.IsRateLimited(err); !limited { // a request not sent is not counted
+		observeTokenRequest(req.Grant, r.Clock.Since(start), err)
+	}
 	return tok, err
 }
 

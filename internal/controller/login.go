@@ -44,5 +44,16 @@ func readLogin(ctx context.Context, reader client.Reader, cred *authv1alpha1.Cyc
 	if err != nil {
 		return cyclr.Request{}, fmt.Errorf("reading credentials Secret %q: %w", ref.Name, err)
 	}
+	// A ServiceAccount token, a registry login or a TLS key is not a Cyclr login: a credential
+	// naming one must not get it posted anywhere, and its keys are not even looked at.
+	switch secret.Type {
+	case corev1.SecretTypeOpaque, corev1.SecretTypeBasicAuth, "":
+	default:
+		return cyclr.Request{}, &policy.ConfigError{
+			Reason: authv1alpha1.ReasonCredentialsInvalid,
+			Message: fmt.Sprintf("credentials Secret %q is of type %q; only %s and %s Secrets are read",
+				ref.Name, secret.Type, corev1.SecretTypeOpaque, corev1.SecretTypeBasicAuth),
+		}
+	}
 	return policy.LoginFromSecret(&cred.Spec, ref.Name, secret.Data)
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -163,12 +164,14 @@ type call struct {
 // world is the API server (api: what APIReader reads and every write reaches), the manager's
 // cache (the credentials and the managed Secrets, as last synced), and the reconciler over them.
 type world struct {
-	api    client.WithWatch
-	cache  client.Client
-	cyclr  *fakeCyclr
-	events *events.FakeRecorder
-	r      *CyclrCredentialReconciler
-	writes []string // successful writes, in order: "create <name>", "update <name>", "status <name>"
+	// apiReads are the objects read straight from the API server, as "Kind name".
+	apiReads []string
+	api      client.WithWatch
+	cache    client.Client
+	cyclr    *fakeCyclr
+	events   *events.FakeRecorder
+	r        *CyclrCredentialReconciler
+	writes   []string // successful writes, in order: "create <name>", "update <name>", "status <name>"
 }
 
 // newWorld seeds the API server with objs (its credential edited by apiEdit, when the API
@@ -226,8 +229,16 @@ func newWorld(objs []client.Object, apiEdit func(*authv1alpha1.CyclrCredential),
 			return write(sub, obj, func() error { return c.SubResource(sub).Patch(ctx, obj, patch, opts...) })
 		},
 	})
-	w.r = &CyclrCredentialReconciler{Client: c, APIReader: w.api, Scheme: recScheme, Cyclr: w.cyclr,
-		Recorder: w.events, Clock: w.cyclr.clock}
+	hosts, err := cyclr.ParseHostPolicy(nil) // Cyclr's own hosts; the rows use api.cyclr.com
+	utilruntime.Must(err)
+	reader := interceptor.NewClient(w.api, interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			w.apiReads = append(w.apiReads, fmt.Sprintf("%T %s", obj, key.Name))
+			return c.Get(ctx, key, obj, opts...)
+		},
+	})
+	w.r = &CyclrCredentialReconciler{Client: c, APIReader: reader, Scheme: recScheme, Cyclr: w.cyclr,
+		Recorder: w.events, Clock: w.cyclr.clock, Hosts: hosts}
 	return w
 }
 
@@ -321,12 +332,13 @@ func (w *world) credential(t *testing.T) *authv1alpha1.CyclrCredential {
 }
 
 type reconcileRow struct {
-	name      string
-	now       time.Time // the clock; t0 when zero
-	objects   func() []client.Object
-	apiEdit   func(*authv1alpha1.CyclrCredential)
-	failWrite func(client.Object) error
-	cyclr     []answer
+	name        string
+	now         time.Time     // the clock; t0 when zero
+	minInterval time.Duration // the reconciler's MinRefreshInterval
+	objects     func() []client.Object
+	apiEdit     func(*authv1alpha1.CyclrCredential)
+	failWrite   func(client.Object) error
+	cyclr       []answer
 
 	wantErr     bool
 	wantCalls   []call
@@ -609,6 +621,89 @@ func TestReconcile(t *testing.T) {
 			wantRequeue:  10 * time.Minute, // the token's expiry
 		},
 		{
+			name:    "an apiURL host not allowed: the login is not read, nothing is sent, the target stays",
+			objects: keep(func(c *authv1alpha1.CyclrCredential) { c.Spec.APIURL = "https://cyclr.attacker.example" }),
+
+			wantWrites:  []string{"status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "False", wantReason: authv1alpha1.ReasonAPIHostNotAllowed, wantMessage: "cyclr.attacker.example:443",
+			wantRevision: 1,
+			wantRequeue:  50 * time.Minute, // the token's expiry, so Ready is recomputed then
+			wantEvents:   []string{"Warning APIHostNotAllowed"},
+			then: func(t *testing.T, w *world) {
+				for _, read := range w.apiReads {
+					if strings.HasSuffix(read, " login") {
+						t.Errorf("the login Secret was read: %q", w.apiReads)
+					}
+				}
+			},
+		},
+		{
+			name: "a login Secret that is not Opaque or basic-auth is not used",
+			objects: func() []client.Object {
+				login := loginSecret()
+				login.Type = corev1.SecretTypeServiceAccountToken
+				return []client.Object{newCred(), login}
+			},
+
+			wantWrites: []string{"status " + recName},
+			wantReady:  "False", wantReason: authv1alpha1.ReasonCredentialsInvalid, wantMessage: `of type "kubernetes.io/service-account-token"`,
+			wantEvents: []string{"Warning CredentialsInvalid"},
+		},
+		{
+			name:        "a refresh request inside the minimum interval waits for it to end",
+			minInterval: 30 * time.Minute, // the token was issued 10 minutes ago
+			objects:     keep(func(c *authv1alpha1.CyclrCredential) { c.Annotations = map[string]string{refreshAnnot: "v1"} }),
+
+			wantWrites:  []string{"status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
+			wantRevision: 1,
+			wantRequeue:  20*time.Minute + time.Second, // issued 10 minutes ago, + 30 minutes, + the second status cuts off
+			then: func(t *testing.T, w *world) {
+				if st := w.credential(t).Status; st.LastRefreshRequest != "" {
+					t.Errorf("the request was marked honoured while it waits: %q", st.LastRefreshRequest)
+				}
+			},
+		},
+		{
+			name:    "a target name with the state Secrets' suffix is refused",
+			objects: noToken(func(c *authv1alpha1.CyclrCredential) { c.Spec.Target.Name = "other-cyclr-state" }),
+
+			wantWrites: []string{"status " + recName},
+			wantReady:  "False", wantReason: authv1alpha1.ReasonTargetSecretConflict, wantMessage: "reserved",
+			wantEvents: []string{"Warning TargetSecretConflict"},
+		},
+		{
+			name: "a spec change that Cyclr cannot serve yet leaves the target as it was",
+			objects: func() []client.Object {
+				c, s, tg := stored(fresh) // a partner token, no account
+				c.Spec.AccountID = "acct-B" // edited after the token was obtained
+				return []client.Object{c, s, tg, loginSecret()}
+			},
+			cyclr: []answer{{err: &cyclr.UnavailableError{Status: 503}}},
+
+			wantCalls:   []call{{cyclr.GrantPassword, ""}},
+			wantWrites:  []string{"status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonRefreshFailing, wantMessage: authv1alpha1.ReasonCyclrUnavailable,
+			wantRevision: 1,
+			wantFailed:   1,
+			wantRequeue:  5 * time.Second,
+			wantEvents:   []string{"Warning CyclrUnavailable"},
+			then: func(t *testing.T, w *world) {
+				switch tg := w.secret(t, recName); {
+				case tg == nil:
+					t.Error("the target Secret is gone")
+				case tg.Data["account_id"] != nil:
+					t.Errorf("the old partner token was written under the new account %q", tg.Data["account_id"])
+				}
+			},
+		},
+		{
 			name:    "a refresh request is honoured once per value",
 			objects: keep(func(c *authv1alpha1.CyclrCredential) { c.Annotations = map[string]string{refreshAnnot: "v1"} }),
 			cyclr:   []answer{{access: newAccess, refresh: newRefresh}, {access: "unused", refresh: "unused"}},
@@ -648,6 +743,7 @@ func TestReconcile(t *testing.T) {
 				now = t0
 			}
 			w := newWorld(row.objects(), row.apiEdit, row.failWrite, now, row.cyclr)
+			w.r.MinRefreshInterval = row.minInterval
 			res, err := w.reconcile(t)
 
 			if (err != nil) != row.wantErr {

@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 // secretNamesIndex indexes CyclrCredentials by the Secrets they read or write, so a change to
@@ -54,28 +55,110 @@ type Options struct {
 // for Cyclr tokens for the API hosts hosts allows, on the real clock.
 func NewReconciler(mgr ctrl.Manager, tokens TokenClient, hosts HostChecker) *CyclrCredentialReconciler {
 	return &CyclrCredentialReconciler{
-		Hosts:     hosts,
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Scheme:    mgr.GetScheme(),
-		Cyclr:     tokens,
-		Recorder:  mgr.GetEventRecorder("cyclr-token-operator"),
-		Clock:     clock.RealClock{},
+		Hosts:              hosts,
+		MinRefreshInterval: policy.DefaultMinRefreshInterval,
+		Client:             mgr.GetClient(),
+		APIReader:          mgr.GetAPIReader(),
+		Scheme:             mgr.GetScheme(),
+		Cyclr:              tokens,
+		Recorder:           mgr.GetEventRecorder("cyclr-token-operator"),
+		Clock:              clock.RealClock{},
 	}
 }
 
-// CacheOptions configures the manager's cache: Secrets are cached in full only when the
-// operator manages them (selected by label), so memory does not grow with the cluster's other
-// Secrets. Every cached object is stored without managedFields.
+// CacheOptions configures the manager's cache: only Secrets labelled as managed by the
+// operator are cached, so memory does not grow with the cluster's other Secrets. Anyone who may
+// edit a Secret can add that label, so the label does not decide what is kept: see
+// trimCachedSecret. Every cached object is stored without managedFields.
 func CacheOptions(namespaces []string) cache.Options {
 	managed, _ := labels.NewRequirement(authv1alpha1.ManagedByLabel, selection.Equals, []string{authv1alpha1.ManagedByValue})
 	return cache.Options{
 		DefaultNamespaces: namespaceConfigs(namespaces),
 		DefaultTransform:  cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: labels.NewSelector().Add(*managed)},
+			// A type's Transform replaces DefaultTransform: trimCachedSecret strips managedFields too.
+			&corev1.Secret{}: {Label: labels.NewSelector().Add(*managed), Transform: trimCachedSecret},
 		},
 	}
+}
+
+// knownSecretKeys are the data keys the operator reads or writes: the state Secret's (named
+// by internal/policy) and the target Secret's. One set for both, rather than one chosen by the
+// role label: anyone who can edit the Secret can change that label, and a state Secret
+// trimmed to the target keys would look damaged.
+var knownSecretKeys = func() map[string]bool {
+	keys := map[string]bool{targetAccessToken: true, targetTokenType: true, targetAuthorization: true,
+		targetExpiresAt: true, targetAPIURL: true, targetAccountID: true}
+	for k := range (&policy.TokenState{}).SecretData() {
+		keys[k] = true
+	}
+	return keys
+}()
+
+// knownData is data with only knownSecretKeys, and strippedKeysMarker if it had others. A new
+// map: a map never shrinks, so one emptied of many keys would keep their room.
+func knownData(data map[string][]byte) map[string][]byte {
+	if data == nil {
+		return nil
+	}
+	kept := make(map[string][]byte, min(len(data), len(knownSecretKeys)+1))
+	for k, v := range data {
+		if !knownSecretKeys[k] {
+			k, v = strippedKeysMarker, nil
+		}
+		kept[k] = v
+	}
+	return kept
+}
+
+// strippedKeysMarker stands, in a cached Secret, for the data keys trimCachedSecret dropped.
+// The '/' makes it an invalid Secret key: it cannot clash with a real one, and the API server
+// would refuse it should it ever be written (it is not: applyTarget and applyState replace Data).
+const strippedKeysMarker = "cyclr-token-operator/stripped-keys"
+
+// trimCachedSecret is the cache transform of Secrets; it bounds what a Secret that merely
+// carries the managed-by label costs in memory. The informer hands it each object before
+// anyone else sees it, so it may change it in place; it must be idempotent.
+//
+// A Secret a CyclrCredential controls keeps its metadata whole, because the reconciler updates
+// it from the cached copy (writeOwnedSecret) and anything dropped here would be erased on the
+// live Secret. Only its unknown data keys go, replaced by strippedKeysMarker. That is safe:
+// no reader looks at other keys (policy.StateFromSecret reads the state keys; the target is
+// only compared and rewritten), and every write replaces Data whole, so the dropped keys are
+// never written back, while on the live Secret they go at the next write as before. The
+// marker keeps a tampered target (a key added) from looking like what the operator wrote: the
+// echo filter (skipEchoes) lets its event through and applyTarget sees a change, so the
+// target is restored at once as before.
+//
+// Any other Secret keeps only what the reconciler needs to see that it exists and who
+// controls it. Not its data or annotations (kubectl's last-applied-configuration holds the
+// whole data), nor labels or owner references beyond the operator's labels and the controller
+// reference: with no limit on their number, they could hold as much.
+func trimCachedSecret(obj any) (any, error) {
+	s, ok := obj.(*corev1.Secret)
+	if !ok {
+		return obj, nil
+	}
+	if credentialControlled(s) {
+		s.ManagedFields = nil
+		s.Data = knownData(s.Data)
+		return s, nil
+	}
+	kept := &corev1.Secret{TypeMeta: s.TypeMeta, Type: s.Type, ObjectMeta: metav1.ObjectMeta{
+		Name: s.Name, Namespace: s.Namespace, UID: s.UID, ResourceVersion: s.ResourceVersion,
+	}}
+	for _, k := range []string{authv1alpha1.ManagedByLabel, authv1alpha1.CredentialLabel, authv1alpha1.RoleLabel} {
+		if v, ok := s.Labels[k]; ok {
+			if kept.Labels == nil {
+				kept.Labels = map[string]string{}
+			}
+			kept.Labels[k] = v
+		}
+	}
+	if ref := metav1.GetControllerOfNoCopy(s); ref != nil {
+		kept.OwnerReferences = []metav1.OwnerReference{*ref}
+	}
+	return kept, nil
 }
 
 func namespaceConfigs(namespaces []string) map[string]cache.Config {

@@ -19,6 +19,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -57,8 +58,8 @@ func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *poli
 // metadata watch can report a conflicting Secret's deletion before the cache drops it).
 func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
 	name := cred.TargetSecretName()
-	if name == policy.StateSecretName(cred.Name) {
-		return nil, policy.ConflictError(name)
+	if strings.HasSuffix(name, policy.StateSuffix) {
+		return nil, policy.ReservedNameError(name)
 	}
 	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
 	if err != nil {

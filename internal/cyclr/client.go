@@ -19,12 +19,13 @@ package cyclr
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/utils/clock"
@@ -40,6 +41,11 @@ const (
 
 const userAgent = "cyclr-token-operator"
 
+// maxResponseHeaderBytes bounds the status line and headers of a response.
+// net/http's default is 10 MB, which a hostile apiURL can fill with one status
+// line per request; Cyclr's headers are a few hundred bytes.
+const maxResponseHeaderBytes = 16 << 10
+
 // Options configure a Client. Zero values take the defaults above.
 type Options struct {
 	Timeout          time.Duration // per request, including reading the body
@@ -48,9 +54,18 @@ type Options struct {
 	MaxResponseBytes int64         // a longer body is an InvalidResponseError
 	// HTTPClient is copied, and the copy never follows redirects: a 307 would
 	// resend the credentials to wherever it points. Its Timeout, if any,
-	// applies on top of Options.Timeout.
+	// applies on top of Options.Timeout. Its Transport is used as it is: the
+	// bound on response headers (16 KiB) applies only to the default one.
 	HTTPClient *http.Client
-	Clock      clock.PassiveClock // stamps IssuedAt; default clock.RealClock{}
+	// Clock stamps IssuedAt and drives the rate limit; default
+	// clock.RealClock{}. A fake clock that stands still never refills it.
+	Clock clock.PassiveClock
+	// Hosts, when set, is asked first on every call; its error (wrapping
+	// ErrHostNotAllowed) is returned as it is, before anything is sent or the
+	// rate limit is touched. *HostPolicy is the real one; nil checks nothing
+	// (tests). The controller checks too; this is the last line, right where
+	// the Secret's values would leave the process.
+	Hosts interface{ Check(apiURL string) error }
 }
 
 // Client asks Cyclr's token endpoint for tokens. It is safe for concurrent
@@ -61,6 +76,7 @@ type Client struct {
 	timeout  time.Duration
 	maxBytes int64
 	limiters *hostLimiters
+	hosts    interface{ Check(apiURL string) error }
 }
 
 // NewClient returns a Client with o's settings, defaults filled in.
@@ -91,6 +107,7 @@ func NewClient(o Options) *Client {
 		timeout:  o.Timeout,
 		maxBytes: o.MaxResponseBytes,
 		limiters: newHostLimiters(o.QPS, o.Burst),
+		hosts:    o.Hosts,
 	}
 }
 
@@ -100,15 +117,22 @@ func NewClient(o Options) *Client {
 func newHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = DefaultBurst
+	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: t}
 }
 
-// Token makes one request to {req.APIURL}/oauth/token. It waits for the
-// host's rate limit (honouring ctx), then bounds the exchange by
+// Token makes one request to {req.APIURL}/oauth/token. It never waits for the
+// host's rate limit: when the limit holds, it returns a *RateLimitedError at
+// once, so a worker is free for other credentials. The exchange is bounded by
 // Options.Timeout. The error is one of the types described in the package
 // documentation.
 func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
+	if c.hosts != nil {
+		if err := c.hosts.Check(req.APIURL); err != nil {
+			return Token{}, err
+		}
+	}
 	endpoint, err := req.tokenEndpoint()
 	if err != nil {
 		return Token{}, err
@@ -117,12 +141,18 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	if err := c.limiters.get(endpoint.Host).Wait(ctx); err != nil {
-		return Token{}, &UnavailableError{Err: fmt.Errorf("client-side rate limit for %s: %w", endpoint.Host, err)}
+	// Spend no part of the rate limit on a request that cannot be made.
+	if err := ctx.Err(); err != nil {
+		return Token{}, transportError(endpoint, err, &progress{})
+	}
+	if err := c.limiters.reserve(endpoint.Host, c.clock.Now()); err != nil {
+		return Token{}, err
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	var p progress
+	ctx = httptrace.WithClientTrace(ctx, p.trace())
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(),
 		strings.NewReader(form.Encode()))
 	if err != nil {
@@ -134,7 +164,7 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 
 	resp, err := c.http.Do(httpReq)
 	if err != nil {
-		return Token{}, transportError(endpoint, err)
+		return Token{}, transportError(endpoint, err, &p)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	arrived := c.clock.Now()
@@ -142,7 +172,7 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 	// longer one.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
 	if err != nil {
-		return Token{}, transportError(endpoint, fmt.Errorf("reading response body: %w", err))
+		return Token{}, transportError(endpoint, err, &p)
 	}
 	tooLarge := int64(len(body)) > c.maxBytes
 	if tooLarge {
@@ -157,13 +187,32 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 	}, req.Grant)
 }
 
-// transportError wraps a failed exchange as "POST {endpoint}: {cause}".
-// net/http's *url.Error is unwrapped first so the URL appears once; the
-// cause (context.DeadlineExceeded, a *net.OpError, ...) stays reachable with
-// errors.Is and errors.As.
-func transportError(endpoint *url.URL, err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		err = ue.Err
+// progress records, from httptrace, how far an exchange got: net/http's
+// errors for a garbled response are mostly unexported or plain strings, and
+// the only sure way to tell them from a failed dial is that a connection was
+// up. Atomic because a dial can outlive the request that started it.
+type progress struct {
+	gotConn   atomic.Bool // dialled (and TLS done) or reused: the server was talking
+	tlsFailed atomic.Bool
+}
+
+func (p *progress) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { p.gotConn.Store(true) },
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+			if err != nil {
+				p.tlsFailed.Store(true)
+			}
+		},
 	}
-	return &UnavailableError{Err: fmt.Errorf("POST %s: %w", endpoint, err)}
+}
+
+// transportError wraps a failed exchange as "POST {endpoint}: {phrase}". The
+// endpoint comes from the spec; the phrase is one of transportPhrase's fixed
+// texts. The network's own error is dropped: its text can be chosen by the
+// server (net/http quotes a malformed status line whole) and keeping it would
+// keep that text in memory too.
+func transportError(endpoint *url.URL, err error, p *progress) error {
+	return &UnavailableError{Err: fmt.Errorf("POST %s: %w",
+		endpoint, newNetFailure(err, p.gotConn.Load(), p.tlsFailed.Load()))}
 }

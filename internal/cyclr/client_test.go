@@ -317,9 +317,12 @@ func TestTransportErrorMessage(t *testing.T) {
 	s := newEmulator(t)
 	s.FailNext(1, cyclrtest.Fault{Delay: time.Minute})
 	_, err := cyclr.NewClient(cyclr.Options{Timeout: 20 * time.Millisecond}).Token(context.Background(), partnerRequest(s.URL))
-	want := "cyclr: unavailable: POST " + s.URL + "/oauth/token: context deadline exceeded"
+	want := "cyclr: unavailable: POST " + s.URL + "/oauth/token: timeout"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("%v does not wrap context.DeadlineExceeded", err)
 	}
 }
 
@@ -331,8 +334,8 @@ func TestConnectionRefused(t *testing.T) {
 	if !errors.As(err, &ue) || ue.Status != 0 || ue.Err == nil {
 		t.Fatalf("got %#v, want an UnavailableError from the transport", err)
 	}
-	if prefix := "cyclr: unavailable: POST " + s.URL + "/oauth/token: "; !strings.HasPrefix(err.Error(), prefix) {
-		t.Errorf("message %q does not start with %q", err, prefix)
+	if want := "cyclr: unavailable: POST " + s.URL + "/oauth/token: connection refused"; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }
 
@@ -473,22 +476,103 @@ func TestRateLimitPerHost(t *testing.T) {
 	mustToken(t, c, partnerRequest(a.URL))
 	mustToken(t, c, partnerRequest(a.URL))
 
-	// The next token for a's host is 1000s away; with a 1 minute deadline
-	// the limiter fails at once instead of waiting.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	_, err := c.Token(ctx, partnerRequest(a.URL))
-	var ue *cyclr.UnavailableError
-	if !errors.As(err, &ue) || ue.Status != 0 || !strings.Contains(err.Error(), "rate limit") {
-		t.Errorf("third request within the burst: got %v, want a client-side rate limit error", err)
+	// The next token for a's host is 1000s away.
+	_, err := c.Token(context.Background(), partnerRequest(a.URL))
+	if d, ok := cyclr.IsRateLimited(err); !ok || d < 999*time.Second || d > 1000*time.Second {
+		t.Errorf("third request beyond the burst: got %v, want a RateLimitedError with about 1000s", err)
 	}
 	if a.Requests() != 2 {
 		t.Errorf("emulator a saw %d requests, want 2", a.Requests())
 	}
-	// Another host has its own budget: no wait, so the deadline is no issue.
-	if _, err := c.Token(ctx, partnerRequest(b.URL)); err != nil {
+	// Another host has its own budget.
+	if _, err := c.Token(context.Background(), partnerRequest(b.URL)); err != nil {
 		t.Errorf("first request to another host: %v", err)
 	}
+}
+
+// The rate limit never blocks a worker: a spent budget is an immediate
+// RateLimitedError that sends nothing and costs nothing.
+func TestRateLimitDoesNotWait(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	fake := clocktesting.NewFakePassiveClock(start)
+	s := newEmulator(t)
+	c := cyclr.NewClient(cyclr.Options{QPS: 0.5, Burst: 1, Clock: fake})
+	mustToken(t, c, partnerRequest(s.URL))
+
+	for range 3 { // refused calls must not push the next token further away
+		began := time.Now()
+		_, err := c.Token(context.Background(), partnerRequest(s.URL))
+		if elapsed := time.Since(began); elapsed > 100*time.Millisecond {
+			t.Errorf("Token took %v with the budget spent, want an immediate answer", elapsed)
+		}
+		rl, ok := errors.AsType[*cyclr.RateLimitedError](err)
+		if !ok || rl.RetryAfter != 2*time.Second || rl.Host != strings.TrimPrefix(s.URL, "http://") {
+			t.Fatalf("got %#v, want a RateLimitedError for the emulator's host, retry in 2s", err)
+		}
+		if d, ok := cyclr.IsRateLimited(fmt.Errorf("wrapped: %w", err)); !ok || d != 2*time.Second {
+			t.Errorf("IsRateLimited = %v, %v; want 2s, true", d, ok)
+		}
+		if got := cyclr.Result(err); got != cyclr.ResultUnavailable {
+			t.Errorf("Result = %q, want unavailable", got)
+		}
+	}
+	if s.Requests() != 1 {
+		t.Errorf("emulator saw %d requests, want exactly 1", s.Requests())
+	}
+	fake.SetTime(start.Add(2 * time.Second))
+	mustToken(t, c, partnerRequest(s.URL))
+}
+
+// hostCheck is an Options.Hosts that refuses while refuse is true.
+type hostCheck struct {
+	refuse bool
+	asked  int
+}
+
+func (h *hostCheck) Check(string) error {
+	h.asked++
+	if h.refuse {
+		return fmt.Errorf("%w: test", cyclr.ErrHostNotAllowed)
+	}
+	return nil
+}
+
+func TestHostsCheckedFirst(t *testing.T) {
+	t.Run("a host not in the policy is sent nothing", func(t *testing.T) {
+		s := newEmulator(t)
+		policy, err := cyclr.ParseHostPolicy(nil) // Cyclr's hosts only
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cyclr.NewClient(cyclr.Options{Hosts: policy}).Token(context.Background(), partnerRequest(s.URL))
+		if !errors.Is(err, cyclr.ErrHostNotAllowed) || cyclr.Result(err) != cyclr.ResultAuthError {
+			t.Errorf("got %v (result %s), want ErrHostNotAllowed, auth_error", err, cyclr.Result(err))
+		}
+		if err != nil && strings.Contains(err.Error(), password) {
+			t.Errorf("message %q contains the password", err)
+		}
+		if s.Requests() != 0 {
+			t.Errorf("emulator saw %d requests, want 0", s.Requests())
+		}
+	})
+	t.Run("before the request is validated and the rate limit", func(t *testing.T) {
+		s := newEmulator(t)
+		hosts := &hostCheck{refuse: true}
+		c := cyclr.NewClient(cyclr.Options{QPS: 0.001, Burst: 1, Hosts: hosts})
+		bad := partnerRequest(s.URL)
+		bad.Password = ""
+		for _, req := range []cyclr.Request{bad, partnerRequest(s.URL), partnerRequest(s.URL)} {
+			if _, err := c.Token(context.Background(), req); !errors.Is(err, cyclr.ErrHostNotAllowed) {
+				t.Errorf("got %v, want ErrHostNotAllowed", err)
+			}
+		}
+		hosts.refuse = false
+		// The burst of 1 is still there: refused calls did not spend it.
+		mustToken(t, c, partnerRequest(s.URL))
+		if hosts.asked != 4 || s.Requests() != 1 {
+			t.Errorf("Check asked %d times, emulator saw %d requests; want 4 and 1", hosts.asked, s.Requests())
+		}
+	})
 }
 
 func TestResult(t *testing.T) {
@@ -504,6 +588,8 @@ func TestResult(t *testing.T) {
 		{&cyclr.UnavailableError{Err: context.DeadlineExceeded}, "unavailable"},
 		{&cyclr.InvalidResponseError{Status: 200, Reason: "x"}, "invalid_response"},
 		{fmt.Errorf("wrapped: %w", &cyclr.InvalidResponseError{Status: 404}), "invalid_response"},
+		{&cyclr.RateLimitedError{Host: "api.cyclr.com", RetryAfter: time.Second}, "unavailable"},
+		{fmt.Errorf("%w: evil.example", cyclr.ErrHostNotAllowed), "auth_error"},
 		{errors.New("something else"), "unavailable"},
 	}
 	for _, tt := range tests {
@@ -544,6 +630,8 @@ func TestErrorMessages(t *testing.T) {
 		{&cyclr.UnavailableError{Err: errors.New("dial tcp: refused")}, "cyclr: unavailable: dial tcp: refused"},
 		{&cyclr.InvalidResponseError{Status: 404, Reason: "unexpected HTTP status"},
 			"cyclr: invalid response: HTTP 404: unexpected HTTP status"},
+		{&cyclr.RateLimitedError{Host: "api.cyclr.com", RetryAfter: 1500 * time.Millisecond},
+			"cyclr: client-side rate limit for api.cyclr.com: retry in 1.5s"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

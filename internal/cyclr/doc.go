@@ -52,16 +52,37 @@ limitations under the License.
 //   - *AuthError: HTTP 400/401, the credentials were refused.
 //     IsInvalidGrant reports the case where a refresh token is used up or a
 //     password is wrong.
-//   - *UnavailableError: HTTP 429 or 5xx, a timeout, a connection error, a
-//     cancelled context or the client-side rate limit. Retry with backoff,
-//     no sooner than RetryAfter.
+//   - *UnavailableError: HTTP 429 or 5xx, or a failed exchange: a timeout, a
+//     connection, DNS or TLS error, a response too garbled to be HTTP, or a
+//     cancelled context. Retry with backoff, no sooner than RetryAfter.
 //   - *InvalidResponseError: anything else Cyclr (or a proxy in front of it)
 //     answered that is not a usable token.
+//   - *RateLimitedError: the client-side rate limit for the API host is
+//     spent; nothing was sent. Token returns it at once rather than wait;
+//     IsRateLimited tells when to try again.
 //   - an error wrapping ErrInvalidRequest: the Request itself is incomplete;
 //     nothing was sent.
+//   - an error wrapping ErrHostNotAllowed, from Options.Hosts: the API host
+//     is not in the operator's allow-list; nothing was sent.
 //
 // Result maps all of these to the result label of the
 // cyclr_token_requests_total metric.
+//
+// # Hostile servers
+//
+// Whoever may create a CyclrCredential chooses its apiURL, so the server may
+// be hostile. Nothing it sends reaches an error message except the HTTP
+// status, an OAuth error code of at most 64 characters of [A-Za-z0-9_.-] and
+// a Retry-After capped at MaxRetryAfter. A failed exchange is reported as one
+// fixed phrase ("timeout", "connection refused", "connection reset",
+// "TLS handshake failed", "DNS lookup failed", "malformed response",
+// "canceled", "connection failed"), not net/http's error, whose text can quote
+// the server (a malformed status line is quoted whole). All of these are
+// *UnavailableError, "malformed response" included: a garbled answer is
+// transport-level, and a later attempt (or a fixed proxy) may succeed. The
+// default transport reads at most 16 KiB of status line and headers and
+// Options.MaxResponseBytes of body, and Options.Timeout bounds the whole
+// exchange, so a response costs bounded memory and time.
 //
 // # Secrets
 //

@@ -17,8 +17,15 @@ limitations under the License.
 package cyclr
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"syscall"
 	"time"
 )
 
@@ -52,9 +59,12 @@ func (e *AuthError) Error() string {
 }
 
 // UnavailableError means no answer could be had right now: HTTP 429 or 5xx
-// (Status set), or a timeout, connection error, cancelled context or the
-// client-side rate limit (Status 0, Err set). RetryAfter is Cyclr's
-// Retry-After header, 0 when absent.
+// (Status set), or a failed exchange: timeout, connection or TLS error, a
+// response too garbled to be HTTP, or a cancelled context (Status 0, Err set).
+// For a failed exchange Err's text is "POST {endpoint}: {phrase}" with one of
+// the fixed phrases of transportPhrase, never text from the network; only a
+// context.Canceled or context.DeadlineExceeded cause stays reachable with
+// errors.Is. RetryAfter is Cyclr's Retry-After header, 0 when absent.
 type UnavailableError struct {
 	Status     int
 	RetryAfter time.Duration
@@ -90,6 +100,119 @@ func (e *InvalidResponseError) Error() string {
 	return fmt.Sprintf("cyclr: invalid response: HTTP %d: %s", e.Status, e.Reason)
 }
 
+// RateLimitedError means the client-side rate limit for Host held the
+// request back: nothing was sent. The request may be made after RetryAfter.
+// Token returns it at once instead of waiting, so that a worker never sleeps
+// on one host's budget.
+type RateLimitedError struct {
+	Host       string // host[:port] of the token URL, lower case
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("cyclr: client-side rate limit for %s: retry in %s", e.Host, e.RetryAfter)
+}
+
+// IsRateLimited reports whether err is a *RateLimitedError, and when to try
+// again. The controller treats it as "wait and requeue": nothing was asked of
+// Cyclr, so it is no failed attempt.
+func IsRateLimited(err error) (time.Duration, bool) {
+	if rl, ok := errors.AsType[*RateLimitedError](err); ok {
+		return rl.RetryAfter, true
+	}
+	return 0, false
+}
+
+// Fixed phrases for a failed exchange (see netFailure).
+const (
+	phraseTimeout   = "timeout"
+	phraseRefused   = "connection refused"
+	phraseReset     = "connection reset"
+	phraseTLS       = "TLS handshake failed"
+	phraseDNS       = "DNS lookup failed"
+	phraseMalformed = "malformed response"
+	phraseCanceled  = "canceled"
+	phraseOther     = "connection failed"
+)
+
+// netFailure is a failed exchange reduced to a fixed phrase. It keeps only a
+// context error as its cause (callers tell a cancellation or deadline with
+// errors.Is); the network's error itself is dropped, because its text may
+// come from the server.
+type netFailure struct {
+	phrase string
+	ctxErr error // context.Canceled, context.DeadlineExceeded or nil
+}
+
+func (e *netFailure) Error() string { return e.phrase }
+func (e *netFailure) Unwrap() error { return e.ctxErr }
+
+func newNetFailure(err error, gotConn, tlsFailed bool) *netFailure {
+	f := &netFailure{phrase: transportPhrase(err, gotConn, tlsFailed)}
+	switch {
+	case errors.Is(err, context.Canceled):
+		f.ctxErr = context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		f.ctxErr = context.DeadlineExceeded
+	}
+	return f
+}
+
+// transportPhrase classifies an error of net/http by its types only, never by
+// its text. gotConn says a connection was up (dial and TLS handshake done), so
+// that whatever failed after that, short of a reset or timeout, was the
+// server's answer; tlsFailed says the handshake reported an error.
+func transportPhrase(err error, gotConn, tlsFailed bool) string {
+	netErr, isNetErr := errors.AsType[net.Error](err)
+	_, isDNS := errors.AsType[*net.DNSError](err)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return phraseCanceled
+	case errors.Is(err, context.DeadlineExceeded):
+		return phraseTimeout
+	case isDNS:
+		return phraseDNS
+	case isNetErr && netErr.Timeout():
+		return phraseTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return phraseRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+		return phraseReset
+	case tlsFailed || isTLSError(err):
+		return phraseTLS
+	case gotConn || isMalformed(err):
+		return phraseMalformed
+	default:
+		return phraseOther
+	}
+}
+
+func isTLSError(err error) bool {
+	// crypto/tls reports an alert from the peer as a *net.OpError with this
+	// Op and an unexported alert type.
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "remote error" {
+		return true
+	}
+	return isType[tls.RecordHeaderError](err) || isType[*tls.RecordHeaderError](err) ||
+		isType[tls.AlertError](err) || isType[*tls.CertificateVerificationError](err) ||
+		isType[*tls.ECHRejectionError](err) ||
+		isType[x509.UnknownAuthorityError](err) || isType[x509.HostnameError](err) ||
+		isType[x509.CertificateInvalidError](err) || isType[x509.SystemRootsError](err) ||
+		isType[x509.UnhandledCriticalExtension](err) || isType[x509.InsecureAlgorithmError](err)
+}
+
+// isMalformed recognises the exported errors of reading a response; the rest
+// (unexported in net/http) are caught by gotConn.
+func isMalformed(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		isType[textproto.ProtocolError](err) || isType[*textproto.Error](err)
+}
+
+func isType[T error](err error) bool {
+	_, ok := errors.AsType[T](err)
+	return ok
+}
+
 // IsInvalidGrant reports whether err is an AuthError with code invalid_grant:
 // a wrong password, or a refresh token that was used, revoked or expired.
 func IsInvalidGrant(err error) bool {
@@ -98,8 +221,10 @@ func IsInvalidGrant(err error) bool {
 }
 
 // Result classifies an error returned by Client.Token for metrics. An invalid
-// Request counts as auth_error because, like refused credentials, only a
-// configuration change can fix it. Errors of unknown origin count as
+// Request or an API host not allowed counts as auth_error because, like
+// refused credentials, only a configuration change can fix it. A
+// *RateLimitedError counts as unavailable (the label values are fixed); see
+// IsRateLimited to tell it apart. Errors of unknown origin count as
 // unavailable, the class that is retried.
 func Result(err error) string {
 	var (
@@ -109,7 +234,7 @@ func Result(err error) string {
 	switch {
 	case err == nil:
 		return ResultSuccess
-	case errors.As(err, &ae), errors.Is(err, ErrInvalidRequest):
+	case errors.As(err, &ae), errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrHostNotAllowed):
 		return ResultAuthError
 	case errors.As(err, &ie):
 		return ResultInvalidResponse

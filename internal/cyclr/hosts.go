@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -33,7 +34,9 @@ var DefaultAPIHosts = []string{"api.cyclr.com", "api.us2.cyclr.com", "api.cyclr.
 // choosing.
 //
 // An entry is an exact host name or IP address ("api.cyclr.com"), optionally with a port
-// ("cyclr.internal:8443"), or "*.example.com" for any subdomain of example.com (not the apex).
+// ("cyclr.internal:8443", "[::1]:8443"), or "*.example.com" for any subdomain of example.com
+// (not the apex; there is no public-suffix list here, so "*.co.uk" is the administrator's
+// responsibility).
 // An entry without a port allows only the scheme's default port. A loopback host
 // (localhost, 127.0.0.0/8, ::1) is allowed only when listed, and plain http only to a listed
 // loopback host.
@@ -68,38 +71,55 @@ func ParseHostPolicy(entries []string) (*HostPolicy, error) {
 }
 
 func parseHostEntry(s string) (hostEntry, error) {
-	if s == "" || strings.ContainsAny(s, "/?#@ ") {
+	if strings.ContainsAny(s, "/?#@") {
 		return hostEntry{}, errors.New("want host, host:port or *.domain")
 	}
 	host, port := s, ""
 	if h, p, err := net.SplitHostPort(s); err == nil {
 		host, port = h, p
-		if p == "" || strings.Trim(p, "0123456789") != "" {
-			return hostEntry{}, errors.New("the port must be a number")
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return hostEntry{}, errors.New("the port must be a number from 1 to 65535")
 		}
-	} else if strings.Count(s, ":") > 1 && !strings.HasPrefix(s, "[") {
-		host = s // a bare IPv6 address
+	} else if inner, ok := strings.CutPrefix(s, "["); ok && strings.HasSuffix(inner, "]") {
+		host = strings.TrimSuffix(inner, "]") // [::1] without a port
 	}
-	host = normalHost(strings.Trim(host, "[]"))
-	e := hostEntry{host: host, port: port}
+	host = normalHost(host)
 	if rest, ok := strings.CutPrefix(host, "*."); ok {
 		// At least two labels after "*.": "*.com" would allow a whole top-level domain.
-		if strings.Contains(rest, "*") || !strings.Contains(rest, ".") {
+		if !isDNSName(rest) || !strings.Contains(rest, ".") {
 			return hostEntry{}, errors.New("a wildcard must look like *.example.com")
 		}
-		e.host, e.wildcard = "."+rest, true
-	} else if host == "" || strings.Contains(host, "*") {
+		return hostEntry{host: "." + rest, port: port, wildcard: true}, nil
+	}
+	if net.ParseIP(host) == nil && !isDNSName(host) {
 		return hostEntry{}, errors.New("want host, host:port or *.domain")
 	}
-	return e, nil
+	return hostEntry{host: host, port: port}, nil
+}
+
+// isDNSName reports whether s is a host name of letters, digits and inner hyphens.
+func isDNSName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' ||
+			strings.IndexFunc(label, func(r rune) bool { return !(r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Check returns nil when apiURL may be sent a login, or an error wrapping ErrHostNotAllowed
 // that names the host and says how to allow it. It never sends anything.
 func (p *HostPolicy) Check(apiURL string) error {
+	if p == nil {
+		return fmt.Errorf("%w: no API host is allowed", ErrHostNotAllowed)
+	}
 	u, err := url.Parse(apiURL)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%w: apiURL is not an http(s) URL with a host", ErrHostNotAllowed)
+	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%w: apiURL is not an http(s) URL with a host and no user info", ErrHostNotAllowed)
 	}
 	host, port := normalHost(u.Hostname()), u.Port()
 	if port == "" {
@@ -140,8 +160,10 @@ func (p *HostPolicy) allows(host, port, scheme string) bool {
 // host as "api.cyclr.com").
 func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
 
+// isLoopback: "localhost" or a loopback IP literal. Other *.localhost names are resolved by
+// DNS like any name, so they could lead off the machine.
 func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(host)

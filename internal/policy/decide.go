@@ -19,8 +19,13 @@ package policy
 import (
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
+
+// DefaultMinRefreshInterval is --min-refresh-interval's default.
+const DefaultMinRefreshInterval = 30 * time.Second
 
 // Action is what a reconcile does about the token.
 type Action int
@@ -28,7 +33,8 @@ type Action int
 const (
 	// ActionKeep: the stored token fits and is not due; only the target Secret is checked.
 	ActionKeep Action = iota
-	// ActionWait: a new token is due but the last attempt failed and its backoff has not passed.
+	// ActionWait: a new token is due but the last attempt failed and its backoff has not
+	// passed, or the last call to Cyclr was less than the minimum refresh interval ago.
 	ActionWait
 	// ActionIssue: sign in for a new token (none stored, expired, or inputs changed).
 	ActionIssue
@@ -48,6 +54,29 @@ type Situation struct {
 	// LoginChangedSinceFailure: the inputs differ from those of the last failed attempt, so
 	// backoff no longer applies (a fixed password is tried at once).
 	LoginChangedSinceFailure bool
+	// MinInterval is the least time between two calls to Cyclr for one credential, manual
+	// refresh requests included (--min-refresh-interval).
+	MinInterval time.Duration
+}
+
+// NotBefore is the earliest time the credential may call Cyclr again: its last call (the
+// issue of its token, or its last failure, as status records them) plus MinInterval.
+func (s Situation) NotBefore() time.Time {
+	var last time.Time
+	if s.MinInterval <= 0 {
+		return last
+	}
+	st := s.Credential.Status
+	for _, t := range []*metav1.Time{st.IssuedAt, st.LastFailureTime} {
+		if t != nil && t.After(last) {
+			last = t.Time
+		}
+	}
+	if last.IsZero() {
+		return last
+	}
+	// Status keeps whole seconds, cut down: the call itself may have been up to a second later.
+	return last.Add(time.Second + s.MinInterval)
 }
 
 // RefreshRequest is the refresh-requested-at annotation's value when it has not been honoured yet.
@@ -77,8 +106,28 @@ func (s Situation) retryAt() time.Time {
 	return st.RefreshAt.Time
 }
 
+// NextAttempt is when a credential that Decide told to wait is to call Cyclr: when the
+// minimum interval ends, or, unless a manual request or a changed login bypasses it, when the
+// backoff ends, whichever is later.
+func (s Situation) NextAttempt() time.Time {
+	at := s.NotBefore()
+	if retry := s.retryAt(); s.RefreshRequest() == "" && !s.LoginChangedSinceFailure && retry.After(at) {
+		at = retry
+	}
+	return at
+}
+
 // Decide chooses what to do about the token in situation s.
 func Decide(s Situation) Action {
+	act := decideIgnoringInterval(s)
+	if act.CallsCyclr() && s.Now.Before(s.NotBefore()) {
+		// Even a manual request waits: it is honoured when the interval ends.
+		return ActionWait
+	}
+	return act
+}
+
+func decideIgnoringInterval(s Situation) Action {
 	fits := s.State.Fits(s.Fingerprint, s.Now)
 	switch {
 	case s.RefreshRequest() != "":

@@ -230,3 +230,84 @@ func TestDecideOverATokensLife(t *testing.T) {
 		t.Errorf("first renewal at %s, want within the hour after the plan %s", firstRenew, plan)
 	}
 }
+
+// TestDecideMinInterval: no call to Cyclr comes sooner than MinInterval after the last one
+// (the token's issue or the last failure), manual requests and changed inputs included.
+func TestDecideMinInterval(t *testing.T) {
+	const interval = 30 * time.Second
+	lastCall := decideIssued.Add(10 * 24 * time.Hour) // a due refresh failed here
+	issuedNow := func(c *authv1alpha1.CyclrCredential) { c.Status.IssuedAt = &metav1.Time{Time: decideIssued} }
+	failedAt := func(c *authv1alpha1.CyclrCredential) {
+		issuedNow(c)
+		c.Status.FailedAttempts, c.Status.LastFailureTime = 1, &metav1.Time{Time: lastCall}
+		c.Status.RefreshAt = &metav1.Time{Time: lastCall.Add(5 * time.Second)}
+	}
+	request := func(c *authv1alpha1.CyclrCredential) {
+		failedAt(c)
+		withRefreshRequest("now", "")(c)
+	}
+	cases := []struct {
+		name         string
+		now          time.Time
+		state        *TokenState
+		mutate       func(*authv1alpha1.CyclrCredential)
+		loginChanged bool
+		want         Action
+	}{
+		{name: "first sign-in: nothing to wait for", now: decideIssued, want: ActionIssue},
+		{name: "a new token issued a second ago: changed inputs wait", now: decideIssued.Add(time.Second),
+			state: decideState("fp-old"), mutate: issuedNow, want: ActionWait},
+		{name: "changed inputs after the interval: issue", now: decideIssued.Add(interval + time.Second),
+			state: decideState("fp-old"), mutate: issuedNow, want: ActionIssue},
+		{name: "backoff over but inside the interval: wait", now: lastCall.Add(10 * time.Second),
+			state: decideState(decideFingerprint), mutate: failedAt, want: ActionWait},
+		{name: "fixed login inside the interval: wait", now: lastCall.Add(time.Second),
+			state: decideState(decideFingerprint), mutate: failedAt, loginChanged: true, want: ActionWait},
+		{name: "manual request inside the interval: wait", now: lastCall.Add(29 * time.Second),
+			state: decideState(decideFingerprint), mutate: request, want: ActionWait},
+		{name: "manual request inside the interval's last second: wait", now: lastCall.Add(interval),
+			state: decideState(decideFingerprint), mutate: request, want: ActionWait},
+		{name: "manual request when the interval ends: renew", now: lastCall.Add(interval + time.Second),
+			state: decideState(decideFingerprint), mutate: request, want: ActionRenew},
+		{name: "keeping needs no call: keep", now: decideIssued.Add(time.Second),
+			state: decideState(decideFingerprint), mutate: issuedNow, want: ActionKeep},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cred := decideCredential()
+			if tc.mutate != nil {
+				tc.mutate(cred)
+			}
+			s := Situation{Now: tc.now, Credential: cred, State: tc.state, Fingerprint: decideFingerprint,
+				LoginChangedSinceFailure: tc.loginChanged, MinInterval: interval}
+			if got := Decide(s); got != tc.want {
+				t.Errorf("decide = %s, want %s (not before %s)", actionName(got), actionName(tc.want), s.NotBefore())
+			}
+		})
+	}
+}
+
+// TestNextAttempt: a wait ends when the interval ends, but never shortens a backoff unless a
+// manual request or a changed login bypasses it.
+func TestNextAttempt(t *testing.T) {
+	failed := decideIssued.Add(24 * time.Hour)
+	backoffEnds := failed.Add(time.Hour)
+	cred := decideCredential()
+	cred.Status.FailedAttempts, cred.Status.LastFailureTime = 3, &metav1.Time{Time: failed}
+	cred.Status.RefreshAt = &metav1.Time{Time: backoffEnds}
+	s := Situation{Now: failed.Add(10 * time.Second), Credential: cred, MinInterval: 30 * time.Second}
+	intervalEnds := failed.Add(31 * time.Second)
+
+	if got := s.NextAttempt(); !got.Equal(backoffEnds) {
+		t.Errorf("backoff of an hour, interval 30s: next attempt %s, want the backoff's end %s", got, backoffEnds)
+	}
+	s.LoginChangedSinceFailure = true
+	if got := s.NextAttempt(); !got.Equal(intervalEnds) {
+		t.Errorf("changed login: next attempt %s, want the interval's end %s", got, intervalEnds)
+	}
+	s.LoginChangedSinceFailure = false
+	withRefreshRequest("now", "")(cred)
+	if got := s.NextAttempt(); !got.Equal(intervalEnds) {
+		t.Errorf("manual request: next attempt %s, want the interval's end %s", got, intervalEnds)
+	}
+}

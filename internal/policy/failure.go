@@ -110,6 +110,25 @@ func ConflictError(name string) *ConfigError {
 	}
 }
 
+// ReservedNameError refuses a target name with the state Secrets' suffix: it could take the
+// state Secret of another credential (the CRD refuses it too; this guards older objects).
+func ReservedNameError(name string) *ConfigError {
+	return &ConfigError{
+		Reason:  authv1alpha1.ReasonTargetSecretConflict,
+		Message: fmt.Sprintf("target Secret name %q ends in %s, which is reserved for the operator's state Secrets; set spec.target.name", name, StateSuffix),
+	}
+}
+
+// StateConflictError refuses to use a state Secret name taken by a Secret this credential does
+// not own.
+func StateConflictError(name string) *ConfigError {
+	return &ConfigError{
+		Reason: authv1alpha1.ReasonTargetSecretConflict,
+		Message: fmt.Sprintf("Secret %q, this credential's state Secret name, already exists and is not owned by it; "+
+			"delete that Secret or give the CyclrCredential another name", name),
+	}
+}
+
 // RetryDelay is how long to wait after the attempts-th consecutive failure with the given
 // cyclr.Result: its class's base doubled per attempt up to its max, or Cyclr's Retry-After
 // when it gave one (capped by the cyclr client already; capped here too, as status may hold

@@ -40,9 +40,9 @@ const (
 	stateFingerprint  = "fingerprint"
 )
 
-// stateSuffix names the state Secret after its credential; names that would grow past the
+// StateSuffix names the state Secret after its credential; names that would grow past the
 // Kubernetes limit are shortened with a hash so they stay unique.
-const stateSuffix = "-cyclr-state"
+const StateSuffix = "-cyclr-state"
 
 // TokenState is the current token and the inputs it was obtained with.
 type TokenState struct {
@@ -65,14 +65,14 @@ func (s *TokenState) Valid(now time.Time) bool {
 // StateSecretName is the name of cred's state Secret.
 func StateSecretName(credentialName string) string {
 	const maxName = 253
-	if len(credentialName)+len(stateSuffix) <= maxName {
-		return credentialName + stateSuffix
+	if len(credentialName)+len(StateSuffix) <= maxName {
+		return credentialName + StateSuffix
 	}
 	sum := sha256.Sum256([]byte(credentialName))
 	short := hex.EncodeToString(sum[:4])
 	// A DNS subdomain's labels must end alphanumeric: do not leave a '.' or '-' before the hash.
-	prefix := strings.TrimRight(credentialName[:maxName-len(stateSuffix)-len(short)-1], ".-")
-	return prefix + "-" + short + stateSuffix
+	prefix := strings.TrimRight(credentialName[:maxName-len(StateSuffix)-len(short)-1], ".-")
+	return prefix + "-" + short + StateSuffix
 }
 
 // StateFromSecret parses the state Secret; a missing or damaged one yields nil, which makes

@@ -40,7 +40,7 @@ func sampleState() *TokenState {
 }
 
 func stateSecret(data map[string][]byte) *corev1.Secret {
-	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "partner" + stateSuffix}, Data: data}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "partner" + StateSuffix}, Data: data}
 }
 
 func TestStateRoundTrip(t *testing.T) {
@@ -178,8 +178,8 @@ func TestStateSecretName(t *testing.T) {
 	if got := StateSecretName("partner"); got != "partner-cyclr-state" {
 		t.Errorf("stateSecretName(partner) = %q", got)
 	}
-	fits := strings.Repeat("a", 253-len(stateSuffix))
-	if got := StateSecretName(fits); got != fits+stateSuffix {
+	fits := strings.Repeat("a", 253-len(StateSuffix))
+	if got := StateSecretName(fits); got != fits+StateSuffix {
 		t.Errorf("a name that just fits was shortened: %q", got)
 	}
 
@@ -224,7 +224,7 @@ func checkStateSecretNames(t *testing.T, names []string) {
 		if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
 			t.Errorf("stateSecretName(%q) = %q is not a valid Secret name: %v", n, got, errs)
 		}
-		if !strings.HasSuffix(got, stateSuffix) {
+		if !strings.HasSuffix(got, StateSuffix) {
 			t.Errorf("stateSecretName(%d chars) = %q lacks the suffix", len(n), got)
 		}
 		if other, dup := seen[got]; dup {

@@ -19,6 +19,7 @@ package policy
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,9 +29,12 @@ import (
 
 // Result is what one reconcile did, from which the status is computed once.
 type Result struct {
-	State     *TokenState // the token the target Secret holds, nil when none
-	Renewed   bool        // a new token was obtained and written
-	Waited    bool        // backoff held the attempt back
+	State   *TokenState // the token the target Secret holds, nil when none
+	Renewed bool        // a new token was obtained and written
+	Waited  bool        // backoff, the minimum refresh interval or the rate limit held the attempt back
+	// NotBefore is when a waited attempt is to be made (Situation.NextAttempt); zero: when
+	// the backoff in status says.
+	NotBefore time.Time
 	Suspended bool
 	Failure   *Failure
 	Honoured  string // the refresh-requested-at value acted on
@@ -64,8 +68,14 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 			ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", Stamp(r.State.Token.ExpiresAt))
 		}
 	case r.Waited:
+		if !r.NotBefore.IsZero() {
+			st.RefreshAt = timePtr(ceilSecond(r.NotBefore))
+		}
 		ready.Status, ready.Reason = metav1.ConditionUnknown, authv1alpha1.ReasonRetryPending
-		ready.Message = "waiting for the next attempt at " + Stamp(st.RefreshAt.Time)
+		ready.Message = "waiting for the next attempt"
+		if st.RefreshAt != nil {
+			ready.Message += " at " + Stamp(st.RefreshAt.Time)
+		}
 		if c := meta.FindStatusCondition(st.Conditions, authv1alpha1.ConditionReady); c != nil {
 			ready = *c
 			ready.ObservedGeneration = cred.Generation
@@ -95,14 +105,40 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 			next = "next attempt at " + Stamp(st.RefreshAt.Time)
 		}
 		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, f.Reason, f.Message+"; "+next
-		if valid && f.Reason != authv1alpha1.ReasonTargetSecretConflict {
+		if valid && !neverReady[f.Reason] {
 			ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing
 			ready.Message = fmt.Sprintf("%s: %s; the current token stays valid until %s; %s",
 				f.Reason, f.Message, Stamp(r.State.Token.ExpiresAt), next)
 		}
 	}
+	ready.Message = Bounded(ready.Message)
 	meta.SetStatusCondition(&st.Conditions, ready)
 	return st
+}
+
+// neverReady are the failures that make Ready False even while the token in the target Secret
+// is valid: the operator will not act on the spec as it stands, so "RefreshFailing" would
+// promise a refresh that cannot come.
+var neverReady = map[string]bool{
+	authv1alpha1.ReasonTargetSecretConflict: true,
+	authv1alpha1.ReasonAPIHostNotAllowed:    true,
+}
+
+// MaxMessageBytes bounds a condition message or an event note: whatever a failure says, it
+// cannot fill etcd or the operator's memory.
+const MaxMessageBytes = 1024
+
+// Bounded cuts s to at most MaxMessageBytes, at a rune boundary, marking the cut.
+func Bounded(s string) string {
+	if len(s) <= MaxMessageBytes {
+		return s
+	}
+	const mark = " [...]"
+	cut := MaxMessageBytes - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }
 
 // RequeueAfter is when to look again: the planned refresh or retry, or the token's expiry if

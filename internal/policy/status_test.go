@@ -20,6 +20,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -178,6 +179,8 @@ func TestNextStatusFailure(t *testing.T) {
 		Message: `key "password" in Secret "cyclr-login" is missing`}
 	noSecret := &Failure{Reason: authv1alpha1.ReasonCredentialsSecretNotFound,
 		Message: `credentials Secret "cyclr-login" not found in namespace "ns"`}
+	hostRefused := &Failure{Reason: authv1alpha1.ReasonAPIHostNotAllowed,
+		Message: "API host not allowed: evil.example:443 is not in the operator's --allowed-api-hosts"}
 	conflict := &Failure{Reason: authv1alpha1.ReasonTargetSecretConflict,
 		Message: `Secret "partner" exists and is not owned by this CyclrCredential`}
 
@@ -219,6 +222,8 @@ func TestNextStatusFailure(t *testing.T) {
 			wantStatus: metav1.ConditionTrue, wantReason: authv1alpha1.ReasonRefreshFailing},
 		{name: "target conflict is never Ready", state: statusToken(), f: conflict,
 			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonTargetSecretConflict},
+		{name: "a host not allowed is never Ready", state: statusToken(), f: hostRefused,
+			wantStatus: metav1.ConditionFalse, wantReason: authv1alpha1.ReasonAPIHostNotAllowed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -407,5 +412,23 @@ func TestRequeueAfter(t *testing.T) {
 			t.Fatalf("requeue %d at %s (plan %s): decide = %s", requeues, clk.Now(), plan, actionName(got))
 		}
 		cred.Status = NextStatus(cred, Result{State: valid}, clk.Now())
+	}
+}
+
+func TestBoundedMessages(t *testing.T) {
+	long := strings.Repeat("é", MaxMessageBytes) // 2 bytes a rune: the cut falls inside one
+	for _, in := range []string{"", "short", strings.Repeat("x", MaxMessageBytes), long} {
+		out := Bounded(in)
+		if len(out) > MaxMessageBytes || !utf8.ValidString(out) {
+			t.Errorf("Bounded(%d bytes) = %d bytes, valid UTF-8 %v", len(in), len(out), utf8.ValidString(out))
+		}
+		if len(in) <= MaxMessageBytes && out != in {
+			t.Errorf("Bounded changed a short message")
+		}
+	}
+	huge := &Failure{Reason: authv1alpha1.ReasonCyclrUnavailable, Message: strings.Repeat("y", 9<<20), Result: cyclr.ResultUnavailable}
+	st := NextStatus(statusCredential(), Result{Failure: huge}, statusNow)
+	if m := readyOf(t, st).Message; len(m) > MaxMessageBytes {
+		t.Errorf("Ready message is %d bytes, want at most %d", len(m), MaxMessageBytes)
 	}
 }

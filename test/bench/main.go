@@ -58,6 +58,8 @@ type benchConfig struct {
 	restartWindow, settle, timeout        time.Duration
 	manager, workDir                      string
 	keep, gcWait, strict                  bool
+	// apiHosts are the emulators' host:port, passed to --allowed-api-hosts.
+	apiHosts []string
 }
 
 func main() {
@@ -157,6 +159,7 @@ func run(ctx context.Context, c *benchConfig) (err error) {
 	b.cyclrShort = cyclrtest.NewServer(cyclrtest.WithLifetime(c.lifetime))
 	defer b.cyclrShort.Close()
 	for _, s := range []*cyclrtest.Server{b.cyclr, b.cyclrShort} {
+		c.apiHosts = append(c.apiHosts, strings.TrimPrefix(s.URL, "http://"))
 		s.AddPartner(clientID, username, password)
 	}
 	defer func() { b.mgr.kill() }()

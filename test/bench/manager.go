@@ -77,6 +77,10 @@ func (c *benchConfig) managerFlags() []string {
 		"--max-concurrent-reconciles=" + strconv.Itoa(c.concurrency),
 		"--cyclr-qps=" + strconv.FormatFloat(c.cyclrQPS, 'f', -1, 64),
 		"--cyclr-burst=" + strconv.Itoa(c.cyclrBurst),
+		"--allowed-api-hosts=" + strings.Join(c.apiHosts, ","),
+		// The refresh-cycle batch renews tokens a few seconds old; the figures are about
+		// writes per refresh, not about how often Cyclr may be called.
+		"--min-refresh-interval=1s",
 	}
 }
 

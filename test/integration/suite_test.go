@@ -74,12 +74,18 @@ type harness struct {
 	cyclr   *cyclrtest.Server
 	logs    *testenv.LogBuffer
 	manager *testenv.Running
+	// hosts and minRefreshInterval configure the next startManager: by default any loopback
+	// host (the emulators listen on random ports) and no minimum (the tokens live seconds).
+	hosts              controller.HostChecker
+	minRefreshInterval time.Duration
+	// secretReads counts the Secrets the reconciler reads from the API server, by name.
+	secretReads *testenv.SecretReads
 }
 
 func newHarness(t *testing.T, opts ...cyclrtest.Option) *harness {
 	t.Helper()
 	t.Parallel()
-	h := &harness{t: t, ctx: t.Context(), ns: "t-" + rand.String(8), logs: &testenv.LogBuffer{}}
+	h := &harness{t: t, ctx: t.Context(), ns: "t-" + rand.String(8), logs: &testenv.LogBuffer{}, hosts: testenv.AnyLoopbackHost}
 	h.cyclr = cyclrtest.NewServer(opts...)
 	t.Cleanup(h.cyclr.Close)
 	h.cyclr.AddPartner(partnerClientID, partnerUser, partnerPassword)
@@ -110,7 +116,10 @@ func (h *harness) startManager() {
 	opts.Cache = controller.CacheOptions([]string{h.ns})
 	mgr, err := ctrl.NewManager(suite.Config, opts)
 	h.must(err)
-	r := controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}), testenv.AnyLoopbackHost)
+	r := controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}), h.hosts)
+	r.MinRefreshInterval = h.minRefreshInterval
+	h.secretReads = &testenv.SecretReads{Reader: r.APIReader}
+	r.APIReader = h.secretReads
 	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
 	h.manager = testenv.Run("manager", mgr)
 }

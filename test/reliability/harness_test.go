@@ -148,8 +148,9 @@ func (h *harness) startManager(o managerOptions) *manager {
 	h.must(err)
 	tc := &tokenClient{inner: cyclr.NewClient(cyclr.Options{Timeout: o.cyclrTimeout, QPS: 100, Burst: 100}),
 		leaks: h.leaks, hook: o.hook}
-	h.must(controller.NewReconciler(mgr, tc, testenv.AnyLoopbackHost).SetupWithManager(mgr,
-		controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
+	r := controller.NewReconciler(mgr, tc, testenv.AnyLoopbackHost)
+	r.MinRefreshInterval = 0 // the suite's tokens live seconds
+	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
 	m := &manager{Running: testenv.Run(o.name, mgr), tokens: tc, elected: mgr.Elected()}
 	h.managers = append(h.managers, m)
 	return m

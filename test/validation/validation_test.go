@@ -229,6 +229,8 @@ func TestInvalidCredentialsRefused(t *testing.T) {
 			field: "spec.refreshBefore", phrase: "positive duration"},
 		{name: "days-refresh-before", spec: minimalSpec(map[string]any{"refreshBefore": "3d"}),
 			field: "spec.refreshBefore", phrase: "positive duration"},
+		{name: "target-takes-a-state-name", spec: minimalSpec(map[string]any{"target": map[string]any{"name": "other-cyclr-state"}}),
+			field: "spec.target.name", phrase: "-cyclr-state"},
 		{name: "unknown-grant", spec: minimalSpec(map[string]any{"grant": "Foo"}),
 			field: "spec.grant", phrase: "Foo"},
 		{name: "unknown-rotation", spec: minimalSpec(map[string]any{"rotation": "Bar"}),

@@ -679,7 +679,7 @@ func TestReconcile(t *testing.T) {
 		{
 			name: "a spec change that Cyclr cannot serve yet leaves the target as it was",
 			objects: func() []client.Object {
-				c, s, tg := stored(fresh) // a partner token, no account
+				c, s, tg := stored(fresh)   // a partner token, no account
 				c.Spec.AccountID = "acct-B" // edited after the token was obtained
 				return []client.Object{c, s, tg, loginSecret()}
 			},
@@ -702,6 +702,19 @@ func TestReconcile(t *testing.T) {
 					t.Errorf("the old partner token was written under the new account %q", tg.Data["account_id"])
 				}
 			},
+		},
+		{
+			name:    "the client-side rate limit makes a due refresh wait without counting a failure",
+			objects: dueWorld,
+			cyclr:   []answer{{err: &cyclr.RateLimitedError{Host: "api.cyclr.com", RetryAfter: 1500 * time.Millisecond}}},
+
+			wantCalls:   []call{{cyclr.GrantRefreshToken, oldRefresh}},
+			wantWrites:  []string{"status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
+			wantRevision: 1,
+			wantRequeue:  2 * time.Second, // the limiter's 1.5s, to the whole second status keeps
 		},
 		{
 			name:    "a refresh request is honoured once per value",

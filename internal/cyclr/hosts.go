@@ -50,6 +50,11 @@ type hostEntry struct {
 	wildcard bool
 }
 
+const schemeHTTPS = "https"
+
+// defaultPorts are the schemes an apiURL may have, with the port an entry without one allows.
+var defaultPorts = map[string]string{schemeHTTPS: "443", "http": "80"}
+
 // ErrHostNotAllowed is wrapped by HostPolicy.Check's errors.
 var ErrHostNotAllowed = errors.New("API host not allowed")
 
@@ -97,6 +102,8 @@ func parseHostEntry(s string) (hostEntry, error) {
 	return hostEntry{host: host, port: port}, nil
 }
 
+func notHostChar(r rune) bool { return r != '-' && (r < 'a' || r > 'z') && (r < '0' || r > '9') }
+
 // isDNSName reports whether s is a host name of letters, digits and inner hyphens.
 func isDNSName(s string) bool {
 	if s == "" || len(s) > 253 {
@@ -104,7 +111,7 @@ func isDNSName(s string) bool {
 	}
 	for label := range strings.SplitSeq(s, ".") {
 		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' ||
-			strings.IndexFunc(label, func(r rune) bool { return !(r == '-' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) >= 0 {
+			strings.IndexFunc(label, notHostChar) >= 0 {
 			return false
 		}
 	}
@@ -118,26 +125,26 @@ func (p *HostPolicy) Check(apiURL string) error {
 		return fmt.Errorf("%w: no API host is allowed", ErrHostNotAllowed)
 	}
 	u, err := url.Parse(apiURL)
-	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") {
+	if err != nil || u.Host == "" || u.User != nil || defaultPorts[u.Scheme] == "" {
 		return fmt.Errorf("%w: apiURL is not an http(s) URL with a host and no user info", ErrHostNotAllowed)
 	}
 	host, port := normalHost(u.Hostname()), u.Port()
 	if port == "" {
-		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
+		port = defaultPorts[u.Scheme]
 	}
 	hostport := net.JoinHostPort(host, port)
 	if !p.allows(host, port, u.Scheme) {
 		return fmt.Errorf("%w: %s is not in the operator's --allowed-api-hosts; "+
 			"ask the cluster administrator to add it, or use one of Cyclr's API domains", ErrHostNotAllowed, hostport)
 	}
-	if u.Scheme == "http" && !isLoopback(host) {
+	if u.Scheme != schemeHTTPS && !isLoopback(host) {
 		return fmt.Errorf("%w: plain http is allowed only to a listed loopback host, not %s", ErrHostNotAllowed, hostport)
 	}
 	return nil
 }
 
 func (p *HostPolicy) allows(host, port, scheme string) bool {
-	defaultPort := map[string]string{"https": "443", "http": "80"}[scheme]
+	defaultPort := defaultPorts[scheme]
 	for _, e := range p.entries {
 		wantPort := e.port
 		if wantPort == "" {

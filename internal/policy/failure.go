@@ -114,8 +114,9 @@ func ConflictError(name string) *ConfigError {
 // state Secret of another credential (the CRD refuses it too; this guards older objects).
 func ReservedNameError(name string) *ConfigError {
 	return &ConfigError{
-		Reason:  authv1alpha1.ReasonTargetSecretConflict,
-		Message: fmt.Sprintf("target Secret name %q ends in %s, which is reserved for the operator's state Secrets; set spec.target.name", name, StateSuffix),
+		Reason: authv1alpha1.ReasonTargetSecretConflict,
+		Message: fmt.Sprintf("target Secret name %q ends in %s, which is reserved for the operator's state Secrets; "+
+			"set spec.target.name", name, StateSuffix),
 	}
 }
 

@@ -220,6 +220,13 @@ func checkDeployment(t *testing.T, u *unstructured.Unstructured) {
 	if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
 		t.Errorf("no memory limit")
 	}
+	// The Go runtime must know the limit, or it collects too late and the kernel kills it.
+	if !slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool {
+		return e.Name == "GOMEMLIMIT" && e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil &&
+			e.ValueFrom.ResourceFieldRef.Resource == "limits.memory"
+	}) {
+		t.Errorf("no GOMEMLIMIT taken from limits.memory in %+v", c.Env)
+	}
 	for name, probe := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
 		if probe == nil || probe.HTTPGet == nil || probe.HTTPGet.Port.IntValue() != 8081 {
 			t.Errorf("%s probe: want an HTTP probe on port 8081, got %+v", name, probe)

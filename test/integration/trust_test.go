@@ -140,7 +140,7 @@ func TestTrustShortLifetimes(t *testing.T) {
 	h.loginSecret("login", partnerLogin())
 	h.credential("a")
 	h.credential("b")
-	h.holds(58*time.Second, func() error {
+	h.holds(60*time.Second, func() error {
 		if n := h.cyclr.Requests(); n > 4 {
 			return fmt.Errorf("%d token requests for 2 credentials within a minute, want at most 4", n)
 		}

@@ -42,12 +42,6 @@ type TokenClient interface {
 	Token(ctx context.Context, req cyclr.Request) (cyclr.Token, error)
 }
 
-// HostChecker says whether a login may be sent to an apiURL (an error wrapping
-// cyclr.ErrHostNotAllowed when not); *cyclr.HostPolicy, from --allowed-api-hosts, is the real one.
-type HostChecker interface {
-	Check(apiURL string) error
-}
-
 // CyclrCredentialReconciler keeps each CyclrCredential's target Secret holding a valid token.
 type CyclrCredentialReconciler struct {
 	// Client reads from the manager's cache, which holds only the Secrets the operator manages.
@@ -59,7 +53,7 @@ type CyclrCredentialReconciler struct {
 	Cyclr     TokenClient
 	// Hosts is the trust boundary: a credential whose apiURL it refuses is never sent anything,
 	// and its login Secret is not even read.
-	Hosts HostChecker
+	Hosts cyclr.HostChecker
 	// MinRefreshInterval is the least time between two calls to Cyclr for one credential,
 	// manual requests included; a token that lives shorter is refused (--min-refresh-interval).
 	MinRefreshInterval time.Duration
@@ -172,14 +166,12 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 		res.Honoured = sit.RefreshRequest()
 		tok, how, err := r.obtain(ctx, cred, act, state, login)
 		if err == nil {
-			err = r.checkLifetime(tok)
+			err = policy.CheckLifetime(tok, r.MinRefreshInterval)
 		}
 		if wait, limited := cyclr.IsRateLimited(err); limited {
 			// Nothing was sent: not a failure, just later (without holding a worker meanwhile).
 			res.Waited, res.NotBefore, res.Honoured = true, now.Add(wait), ""
-			return res, cred, r.ensureTargetIfFits(ctx, cred, target, res, sit)
-		}
-		if err != nil {
+		} else if err != nil {
 			res.Failure = policy.Classify(err)
 			r.failures.remember(client.ObjectKeyFromObject(cred), sit.Fingerprint)
 			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, res.Failure.Reason, "RequestToken", "%s", policy.Bounded(res.Failure.Message))
@@ -277,16 +269,6 @@ func (r *CyclrCredentialReconciler) obtain(ctx context.Context,
 	// The refresh token was used already (lost after a crash), or revoked: sign in again.
 	tok, err = r.requestToken(ctx, login)
 	return tok, EventReauthenticated, err
-}
-
-// checkLifetime refuses a token that would need renewing more often than the minimum refresh
-// interval allows: honouring it would mean a call to Cyclr (and writes) every few seconds.
-func (r *CyclrCredentialReconciler) checkLifetime(tok cyclr.Token) error {
-	if lifetime := tok.ExpiresAt.Sub(tok.IssuedAt); lifetime < r.MinRefreshInterval {
-		return &cyclr.InvalidResponseError{Status: 200, Reason: fmt.Sprintf(
-			"token lifetime %s is shorter than the operator's --min-refresh-interval %s", lifetime.Round(time.Second), r.MinRefreshInterval)}
-	}
-	return nil
 }
 
 func usesRefreshToken(spec *authv1alpha1.CyclrCredentialSpec) bool {

@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
@@ -53,7 +54,7 @@ type Options struct {
 
 // NewReconciler is the reconciler wired to mgr's clients, recorder and scheme, asking tokens
 // for Cyclr tokens for the API hosts hosts allows, on the real clock.
-func NewReconciler(mgr ctrl.Manager, tokens TokenClient, hosts HostChecker) *CyclrCredentialReconciler {
+func NewReconciler(mgr ctrl.Manager, tokens TokenClient, hosts cyclr.HostChecker) *CyclrCredentialReconciler {
 	return &CyclrCredentialReconciler{
 		Hosts:              hosts,
 		MinRefreshInterval: policy.DefaultMinRefreshInterval,
@@ -87,10 +88,13 @@ func CacheOptions(namespaces []string) cache.Options {
 // role label: anyone who can edit the Secret can change that label, and a state Secret
 // trimmed to the target keys would look damaged.
 var knownSecretKeys = func() map[string]bool {
-	keys := map[string]bool{targetAccessToken: true, targetTokenType: true, targetAuthorization: true,
-		targetExpiresAt: true, targetAPIURL: true, targetAccountID: true}
-	for k := range (&policy.TokenState{}).SecretData() {
-		keys[k] = true
+	keys := map[string]bool{}
+	// An account ID makes targetData write every target key.
+	anyTarget := targetData(&authv1alpha1.CyclrCredential{Spec: authv1alpha1.CyclrCredentialSpec{AccountID: "any"}}, &policy.TokenState{})
+	for _, data := range []map[string][]byte{anyTarget, (&policy.TokenState{}).SecretData()} {
+		for k := range data {
+			keys[k] = true
+		}
 	}
 	return keys
 }()

@@ -65,7 +65,7 @@ type Options struct {
 	// rate limit is touched. *HostPolicy is the real one; nil checks nothing
 	// (tests). The controller checks too; this is the last line, right where
 	// the Secret's values would leave the process.
-	Hosts interface{ Check(apiURL string) error }
+	Hosts HostChecker
 }
 
 // Client asks Cyclr's token endpoint for tokens. It is safe for concurrent
@@ -76,7 +76,7 @@ type Client struct {
 	timeout  time.Duration
 	maxBytes int64
 	limiters *hostLimiters
-	hosts    interface{ Check(apiURL string) error }
+	hosts    HostChecker
 }
 
 // NewClient returns a Client with o's settings, defaults filled in.

@@ -55,6 +55,12 @@ const schemeHTTPS = "https"
 // defaultPorts are the schemes an apiURL may have, with the port an entry without one allows.
 var defaultPorts = map[string]string{schemeHTTPS: "443", "http": "80"}
 
+// HostChecker says whether a login may be sent to an apiURL: nil, or an error wrapping
+// ErrHostNotAllowed. *HostPolicy, from --allowed-api-hosts, is the real one.
+type HostChecker interface {
+	Check(apiURL string) error
+}
+
 // ErrHostNotAllowed is wrapped by HostPolicy.Check's errors.
 var ErrHostNotAllowed = errors.New("API host not allowed")
 
@@ -133,18 +139,18 @@ func (p *HostPolicy) Check(apiURL string) error {
 		port = defaultPorts[u.Scheme]
 	}
 	hostport := net.JoinHostPort(host, port)
-	if !p.allows(host, port, u.Scheme) {
+	if !p.allows(host, port, defaultPorts[u.Scheme]) {
 		return fmt.Errorf("%w: %s is not in the operator's --allowed-api-hosts; "+
 			"ask the cluster administrator to add it, or use one of Cyclr's API domains", ErrHostNotAllowed, hostport)
 	}
-	if u.Scheme != schemeHTTPS && !isLoopback(host) {
+	if u.Scheme != schemeHTTPS && !IsLoopback(host) {
 		return fmt.Errorf("%w: plain http is allowed only to a listed loopback host, not %s", ErrHostNotAllowed, hostport)
 	}
 	return nil
 }
 
-func (p *HostPolicy) allows(host, port, scheme string) bool {
-	defaultPort := defaultPorts[scheme]
+// allows reports whether an entry matches host:port; an entry without a port matches defaultPort.
+func (p *HostPolicy) allows(host, port, defaultPort string) bool {
 	for _, e := range p.entries {
 		wantPort := e.port
 		if wantPort == "" {
@@ -167,9 +173,9 @@ func (p *HostPolicy) allows(host, port, scheme string) bool {
 // host as "api.cyclr.com").
 func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
 
-// isLoopback: "localhost" or a loopback IP literal. Other *.localhost names are resolved by
-// DNS like any name, so they could lead off the machine.
-func isLoopback(host string) bool {
+// IsLoopback reports whether host is "localhost" or a loopback IP literal. Other *.localhost
+// names are resolved by DNS like any name, so they could lead off the machine.
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

@@ -17,15 +17,28 @@ limitations under the License.
 package policy
 
 import (
+	"fmt"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 )
 
 // DefaultMinRefreshInterval is --min-refresh-interval's default.
 const DefaultMinRefreshInterval = 30 * time.Second
+
+// CheckLifetime refuses a token that would need renewing more often than minInterval allows:
+// honouring it would mean a call to Cyclr (and writes) every few seconds. The refusal is an
+// invalid response, classified and backed off like one.
+func CheckLifetime(tok cyclr.Token, minInterval time.Duration) error {
+	if lifetime := tok.ExpiresAt.Sub(tok.IssuedAt); lifetime < minInterval {
+		return &cyclr.InvalidResponseError{Status: 200, Reason: fmt.Sprintf(
+			"token lifetime %s is shorter than the operator's --min-refresh-interval %s", lifetime.Round(time.Second), minInterval)}
+	}
+	return nil
+}
 
 // Action is what a reconcile does about the token.
 type Action int

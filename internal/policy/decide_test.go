@@ -311,3 +311,19 @@ func TestNextAttempt(t *testing.T) {
 		t.Errorf("manual request: next attempt %s, want the interval's end %s", got, intervalEnds)
 	}
 }
+
+func TestCheckLifetime(t *testing.T) {
+	issued := decideIssued
+	for _, tc := range []struct {
+		lifetime time.Duration
+		refused  bool
+	}{{time.Second, true}, {29 * time.Second, true}, {30 * time.Second, false}, {14 * 24 * time.Hour, false}} {
+		err := CheckLifetime(cyclr.Token{IssuedAt: issued, ExpiresAt: issued.Add(tc.lifetime)}, 30*time.Second)
+		if (err != nil) != tc.refused || (err != nil && cyclr.Result(err) != cyclr.ResultInvalidResponse) {
+			t.Errorf("lifetime %s against 30s: %v, want refused %v as an invalid response", tc.lifetime, err, tc.refused)
+		}
+	}
+	if err := CheckLifetime(cyclr.Token{IssuedAt: issued, ExpiresAt: issued.Add(time.Second)}, 0); err != nil {
+		t.Errorf("no minimum: %v", err)
+	}
+}

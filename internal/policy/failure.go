@@ -103,31 +103,27 @@ func (e *ConfigError) Failure() *Failure { return &Failure{Reason: e.Reason, Mes
 
 // ConflictError refuses a Secret name that belongs to a Secret this credential does not own.
 func ConflictError(name string) *ConfigError {
-	return &ConfigError{
-		Reason: authv1alpha1.ReasonTargetSecretConflict,
-		Message: fmt.Sprintf("Secret %q already exists and is not owned by this CyclrCredential; "+
-			"delete it or set spec.target.name to another name", name),
-	}
+	return secretConflict("Secret %q already exists and is not owned by this CyclrCredential; "+
+		"delete it or set spec.target.name to another name", name)
 }
 
 // ReservedNameError refuses a target name with the state Secrets' suffix: it could take the
 // state Secret of another credential (the CRD refuses it too; this guards older objects).
 func ReservedNameError(name string) *ConfigError {
-	return &ConfigError{
-		Reason: authv1alpha1.ReasonTargetSecretConflict,
-		Message: fmt.Sprintf("target Secret name %q ends in %s, which is reserved for the operator's state Secrets; "+
-			"set spec.target.name", name, StateSuffix),
-	}
+	return secretConflict("target Secret name %q ends in %s, which is reserved for the operator's state Secrets; "+
+		"set spec.target.name", name, StateSuffix)
 }
 
 // StateConflictError refuses to use a state Secret name taken by a Secret this credential does
 // not own.
 func StateConflictError(name string) *ConfigError {
-	return &ConfigError{
-		Reason: authv1alpha1.ReasonTargetSecretConflict,
-		Message: fmt.Sprintf("Secret %q, this credential's state Secret name, already exists and is not owned by it; "+
-			"delete that Secret or give the CyclrCredential another name", name),
-	}
+	return secretConflict("Secret %q, this credential's state Secret name, already exists and is not owned by it; "+
+		"delete that Secret or give the CyclrCredential another name", name)
+}
+
+// secretConflict is a TargetSecretConflict that says which name is taken and what to do.
+func secretConflict(format string, args ...any) *ConfigError {
+	return &ConfigError{Reason: authv1alpha1.ReasonTargetSecretConflict, Message: fmt.Sprintf(format, args...)}
 }
 
 // RetryDelay is how long to wait after the attempts-th consecutive failure with the given

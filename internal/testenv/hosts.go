@@ -18,7 +18,6 @@ package testenv
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
@@ -32,11 +31,8 @@ var AnyLoopbackHost anyLoopback
 type anyLoopback struct{}
 
 func (anyLoopback) Check(apiURL string) error {
-	u, err := url.Parse(apiURL)
-	if err == nil {
-		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
+	if u, err := url.Parse(apiURL); err == nil && cyclr.IsLoopback(u.Hostname()) {
+		return nil
 	}
 	return fmt.Errorf("%w: the test suites allow loopback hosts only", cyclr.ErrHostNotAllowed)
 }

@@ -99,6 +99,26 @@ func Start() (*rest.Config, func() error, error) {
 	return cfg, env.Stop, nil
 }
 
+// StartSuite starts a control plane of t's own, stopped when t ends: for a test that changes
+// cluster-wide objects the package's other tests must not see.
+func StartSuite(t testing.TB) *Suite {
+	t.Helper()
+	cfg, stop, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stopping the control plane: %v", err)
+		}
+	})
+	s, err := newSuite(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func newSuite(cfg *rest.Config) (*Suite, error) {
 	s := &Suite{Config: cfg, Scheme: k8sruntime.NewScheme()}
 	err := errors.Join(clientgoscheme.AddToScheme(s.Scheme), authv1alpha1.AddToScheme(s.Scheme))

@@ -114,9 +114,34 @@ func describe(u *unstructured.Unstructured) string {
 	return fmt.Sprintf("%s %s", u.GetKind(), u.GetName())
 }
 
+// find is the object of kind and name, in whatever namespace.
 func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
 	for _, u := range objs {
 		if u.GetKind() == kind && u.GetName() == name {
+			return u
+		}
+	}
+	return nil
+}
+
+// generatedRules are the manager's rules as controller-gen writes them.
+func generatedRules(t *testing.T) []rbacv1.PolicyRule {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testenv.Root(), "config", "rbac", "role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.ClusterRole{}
+	if err := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096).Decode(role); err != nil {
+		t.Fatalf("config/rbac/role.yaml: %v", err)
+	}
+	return role.Rules
+}
+
+// findIn is the object of kind and name in namespace.
+func findIn(objs []*unstructured.Unstructured, kind, namespace, name string) *unstructured.Unstructured {
+	for _, u := range objs {
+		if u.GetKind() == kind && u.GetNamespace() == namespace && u.GetName() == name {
 			return u
 		}
 	}
@@ -247,22 +272,15 @@ type podTemplateHolder struct {
 // and events, and no role of the operator's uses wildcards.
 func checkRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.Root(), "config", "rbac", "role.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	generated := &rbacv1.ClusterRole{}
-	if err := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096).Decode(generated); err != nil {
-		t.Fatalf("config/rbac/role.yaml: %v", err)
-	}
+	generated := generatedRules(t)
 	u := find(objs, "ClusterRole", "cyclr-token-operator-manager-role")
 	if u == nil {
 		t.Fatal("no ClusterRole cyclr-token-operator-manager-role")
 	}
-	if got := convert[rbacv1.ClusterRole](t, u); !reflect.DeepEqual(got.Rules, generated.Rules) {
-		t.Errorf("the installed manager ClusterRole differs from config/rbac/role.yaml:\n got %+v\nwant %+v", got.Rules, generated.Rules)
+	if got := convert[rbacv1.ClusterRole](t, u); !reflect.DeepEqual(got.Rules, generated) {
+		t.Errorf("the installed manager ClusterRole differs from config/rbac/role.yaml:\n got %+v\nwant %+v", got.Rules, generated)
 	}
-	for _, rule := range generated.Rules {
+	for _, rule := range generated {
 		if slices.Contains(rule.Resources, "secrets") && slices.Contains(rule.Verbs, "delete") {
 			t.Errorf("the manager may delete Secrets: it never needs to (owner references clean up)")
 		}
@@ -299,19 +317,7 @@ func TestInstallApplies(t *testing.T) {
 	samples := render(t, filepath.Join(testenv.Root(), "config", "samples"))
 	demo := render(t, filepath.Join(testenv.Root(), "hack", "demo"))
 
-	cfg, stop, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	k8s, err := client.New(cfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	k8s := testenv.StartSuite(t).Client
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

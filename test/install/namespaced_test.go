@@ -17,9 +17,7 @@ limitations under the License.
 package install
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,9 +35,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -137,29 +132,6 @@ func grantsSecrets(rules []rbacv1.PolicyRule) bool {
 	return false
 }
 
-// generatedRules are the manager's rules as controller-gen writes them.
-func generatedRules(t *testing.T) []rbacv1.PolicyRule {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.Root(), "config", "rbac", "role.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	role := &rbacv1.ClusterRole{}
-	if err := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096).Decode(role); err != nil {
-		t.Fatalf("config/rbac/role.yaml: %v", err)
-	}
-	return role.Rules
-}
-
-func findIn(objs []*unstructured.Unstructured, kind, namespace, name string) *unstructured.Unstructured {
-	for _, u := range objs {
-		if u.GetKind() == kind && u.GetNamespace() == namespace && u.GetName() == name {
-			return u
-		}
-	}
-	return nil
-}
-
 // TestNamespacedNetworkPolicy adds config/network-policy to config/default as its comment says,
 // and checks, in both installations, that the policy selects the manager's pods and allows
 // egress to DNS, HTTPS and the API server's 6443 only.
@@ -236,24 +208,8 @@ func TestNamespacedOperator(t *testing.T) {
 		t.Fatalf("no ServiceAccount %s", serviceAccount)
 	}
 
-	cfg, stop, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("stopping the control plane: %v", err)
-		}
-	})
-	scheme := k8sruntime.NewScheme()
-	if err := errors.Join(clientgoscheme.AddToScheme(scheme), authv1alpha1.AddToScheme(scheme)); err != nil {
-		t.Fatal(err)
-	}
-	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	suite := &testenv.Suite{Config: cfg, Scheme: scheme, Client: k8s}
+	suite := testenv.StartSuite(t)
+	cfg, k8s := suite.Config, suite.Client
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 
@@ -273,7 +229,7 @@ func TestNamespacedOperator(t *testing.T) {
 		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + sa.GetNamespace()},
 	}
 	// RBAC is enforced for that identity: without that, the rest would prove nothing.
-	operatorClient, err := client.New(asOperator, client.Options{Scheme: scheme})
+	operatorClient, err := client.New(asOperator, client.Options{Scheme: suite.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}

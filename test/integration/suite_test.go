@@ -76,7 +76,7 @@ type harness struct {
 	manager *testenv.Running
 	// hosts and minRefreshInterval configure the next startManager: by default any loopback
 	// host (the emulators listen on random ports) and no minimum (the tokens live seconds).
-	hosts              controller.HostChecker
+	hosts              cyclr.HostChecker
 	minRefreshInterval time.Duration
 	// secretReads counts the Secrets the reconciler reads from the API server, by name.
 	secretReads *testenv.SecretReads

@@ -39,7 +39,7 @@ import (
 // The trust boundary (docs/design.md, "Trust boundary"): whoever may create a CyclrCredential
 // must not be able to make the operator read a Secret for them or send it anywhere.
 
-// restartWith restarts the harness's manager with the real allow-list: only the harness's
+// restartWithAllowList restarts the harness's manager with the real allow-list: only the harness's
 // emulator, as an administrator would list a private Cyclr instance.
 func (h *harness) restartWithAllowList(minRefreshInterval time.Duration) {
 	h.t.Helper()

@@ -116,4 +116,3 @@ func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
 	}
 	return nil
 }
-

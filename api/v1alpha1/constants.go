@@ -30,8 +30,28 @@ const (
 	RoleLabel = "auth.cyclr-operator.io/role"
 	RoleState = "state"
 
-	// ConditionReady is the one condition type.
+	// ConditionReady says whether the target Secret holds a valid token.
 	ConditionReady = "Ready"
+	// ConditionReconciling (present only while True): the first token is pending, Cyclr is
+	// unavailable with no valid token, or the login Secret is not there yet.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled (present only while True): the operator cannot go on until the spec,
+	// the login or the target name is fixed.
+	ConditionStalled = "Stalled"
+
+	// RestartedAtAnnotation, on a rollout restart target's pod template, is set to the issue
+	// time of each new token (RFC 3339).
+	RestartedAtAnnotation = "auth.cyclr-operator.io/restarted-at"
+	// RetainFinalizer holds a CyclrCredential with deletionPolicy Retain until its target
+	// Secret has been released.
+	RetainFinalizer = "auth.cyclr-operator.io/retain-target"
+	// RetainedFromAnnotation marks a target Secret released by a deleted CyclrCredential of
+	// that name; only a CyclrCredential of the same name adopts it.
+	RetainedFromAnnotation = "auth.cyclr-operator.io/retained-from"
+
+	// Keys the formats add to the target Secret.
+	EnvFormatKey  = "cyclr.env"
+	JSONFormatKey = "cyclr.json"
 )
 
 // Ready condition reasons.

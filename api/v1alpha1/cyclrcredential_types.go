@@ -96,6 +96,87 @@ type TargetSecret struct {
 	// annotations copied onto the target Secret.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// keys renames the target Secret's keys, e.g. {access_token: CYCLR_TOKEN}; keys not named
+	// keep their names (access_token, token_type, authorization, expires_at, api_url,
+	// account_id).
+	// +kubebuilder:validation:MaxProperties=6
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k in ['access_token', 'token_type', 'authorization', 'expires_at', 'api_url', 'account_id'])",message="keys may rename only access_token, token_type, authorization, expires_at, api_url and account_id"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self.all(j, j == k || self[j] != self[k]))",message="two keys may not be renamed to the same name"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k] == k || !(self[k] in ['access_token', 'token_type', 'authorization', 'expires_at', 'api_url', 'account_id']) || self[k] in self)",message="a key may not be renamed to the name another key keeps; rename that one too"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(self[k] in ['cyclr.env', 'cyclr.json']))",message="cyclr.env and cyclr.json are the names of the formats' keys"
+	// +optional
+	Keys map[string]SecretKeyName `json:"keys,omitempty"`
+
+	// formats adds whole-token files to the target Secret: Env adds the key cyclr.env
+	// (dotenv lines CYCLR_ACCESS_TOKEN, CYCLR_AUTHORIZATION, CYCLR_EXPIRES_AT, CYCLR_API_URL,
+	// CYCLR_ACCOUNT_ID); JSON adds cyclr.json (an object with the keys access_token,
+	// token_type, authorization, expires_at, api_url, account_id).
+	// +kubebuilder:validation:MaxItems=2
+	// +listType=set
+	// +optional
+	Formats []TargetFormat `json:"formats,omitempty"`
+
+	// deletionPolicy is what happens to the target Secret when the CyclrCredential is deleted:
+	// Delete (default) deletes it; Retain keeps it with its last token and no owner, and a new
+	// CyclrCredential of the same name in this namespace adopts it.
+	// +kubebuilder:default=Delete
+	// +optional
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+}
+
+// SecretKeyName is a valid Secret data key.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=253
+// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+// +kubebuilder:validation:XValidation:rule="self != '.' && !self.startsWith('..')",message="a Secret key may not be '.' or start with '..'"
+type SecretKeyName string
+
+// TargetFormat is a whole-token file added to the target Secret.
+// +kubebuilder:validation:Enum=Env;JSON
+type TargetFormat string
+
+const (
+	// FormatEnv adds the key cyclr.env: dotenv lines for env_file-style consumers.
+	FormatEnv TargetFormat = "Env"
+	// FormatJSON adds the key cyclr.json: one JSON object with every target key.
+	FormatJSON TargetFormat = "JSON"
+)
+
+// DeletionPolicy is what deleting the CyclrCredential does to its target Secret.
+// +kubebuilder:validation:Enum=Delete;Retain
+type DeletionPolicy string
+
+const (
+	// DeletionDelete deletes the target Secret with the CyclrCredential (owner reference).
+	DeletionDelete DeletionPolicy = "Delete"
+	// DeletionRetain keeps the target Secret, ownerless, for a successor to adopt.
+	DeletionRetain DeletionPolicy = "Retain"
+)
+
+// WorkloadKind is a kind of workload the operator may restart.
+// +kubebuilder:validation:Enum=Deployment;StatefulSet;DaemonSet
+type WorkloadKind string
+
+const (
+	KindDeployment  WorkloadKind = "Deployment"
+	KindStatefulSet WorkloadKind = "StatefulSet"
+	KindDaemonSet   WorkloadKind = "DaemonSet"
+)
+
+// RolloutRestartTarget names a workload, in the CyclrCredential's namespace, that is restarted
+// after each new token reaches the target Secret.
+type RolloutRestartTarget struct {
+	// kind of the workload: Deployment, StatefulSet or DaemonSet.
+	// +required
+	Kind WorkloadKind `json:"kind"`
+
+	// name of the workload in the same namespace as the CyclrCredential.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	// +required
+	Name string `json:"name"`
 }
 
 // CyclrCredentialSpec is the desired state: which Cyclr login to use and where to put the token.
@@ -155,6 +236,16 @@ type CyclrCredentialSpec struct {
 	// suspend stops all calls to Cyclr and all writes; the current token stays as it is.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// rolloutRestartTargets are workloads in this namespace restarted (their pod template's
+	// auth.cyclr-operator.io/restarted-at annotation set) once after each new token reaches
+	// the target Secret: for pods that read the token from environment variables.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=kind
+	// +listMapKey=name
+	// +optional
+	RolloutRestartTargets []RolloutRestartTarget `json:"rolloutRestartTargets,omitempty"`
 }
 
 // CyclrCredentialStatus is what the operator last observed and did.
@@ -163,7 +254,8 @@ type CyclrCredentialStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready, with a reason such as TokenValid, RefreshFailing or AuthenticationFailed.
+	// conditions: Ready, with a reason such as TokenValid, RefreshFailing or AuthenticationFailed;
+	// Reconciling and Stalled (present only while True), as kstatus and GitOps tools read them.
 	// +listType=map
 	// +listMapKey=type
 	// +optional
@@ -209,6 +301,11 @@ type CyclrCredentialStatus struct {
 	// lastRefreshRequest is the value of the refresh-requested-at annotation last honoured.
 	// +optional
 	LastRefreshRequest string `json:"lastRefreshRequest,omitempty"`
+
+	// rolloutRevision is the revision last rolled out to spec.rolloutRestartTargets (equal to
+	// revision when there are none: adding targets restarts nothing until the next token).
+	// +optional
+	RolloutRevision int64 `json:"rolloutRevision,omitempty"`
 }
 
 // CyclrCredential keeps a Cyclr API token fresh in a Secret.
@@ -230,6 +327,9 @@ type CyclrCredential struct {
 	// +required
 	Spec CyclrCredentialSpec `json:"spec"`
 
+	// The default makes an object the operator has not reconciled yet read as in progress
+	// (observedGeneration 0 is behind generation 1) to kstatus, kubectl wait and Flux.
+	// +kubebuilder:default={observedGeneration: 0}
 	// +optional
 	Status CyclrCredentialStatus `json:"status,omitempty"`
 }

@@ -18,8 +18,11 @@ package controller
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,58 +60,145 @@ func cacheTestState() *policy.TokenState {
 		TokenType: "bearer", Grant: cyclr.GrantPassword, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}}
 }
 
-// transformed runs the cache transform twice (it must be idempotent) and returns the result.
+// transformed runs the cache transform, checks that a second run changes nothing (the
+// informer may hand it an object it has already transformed), and returns the result.
 func transformed(t *testing.T, obj any) any {
 	t.Helper()
-	out, err := trimCachedSecret(obj)
-	if err == nil {
-		out, err = trimCachedSecret(out)
-	}
+	once, err := trimCachedSecret(obj)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	before := once.(runtime.Object).DeepCopyObject()
+	twice, err := trimCachedSecret(once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(twice, before) {
+		t.Errorf("the transform is not idempotent:\nonce  %+v\ntwice %+v", before, twice)
+	}
+	return twice
 }
 
-func TestCacheTransformControlledTarget(t *testing.T) {
-	cred := cacheTestCredential()
+// cachedTarget is the cache's copy of the target Secret of cred written for the test state,
+// with tamper applied to the live Secret first, and the target as written.
+func cachedTarget(t *testing.T, cred *authv1alpha1.CyclrCredential, tamper func(data map[string][]byte)) (cached, written *corev1.Secret) {
+	t.Helper()
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "cred",
 		Annotations:   map[string]string{lastApplied: `{"data":{}}`, "team": "a"},
 		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}}
 	if _, err := applyTarget(secret, cred, cacheTestState(), cacheScheme); err != nil {
 		t.Fatal(err)
 	}
-	written := secret.DeepCopy()
-	secret.Data["extra"] = bytes.Repeat([]byte("x"), 1024)
+	written = secret.DeepCopy()
+	written.ManagedFields = nil
+	tamper(secret.Data)
+	return transformed(t, secret).(*corev1.Secret), written
+}
 
-	got := transformed(t, secret).(*corev1.Secret)
-	want := maps.Clone(written.Data)
-	want[strippedKeysMarker] = nil
-	if !maps.EqualFunc(got.Data, want, bytes.Equal) {
-		t.Errorf("data keys %v, want %v", slices.Sorted(maps.Keys(got.Data)), slices.Sorted(maps.Keys(want)))
+func TestCacheTransformControlledTarget(t *testing.T) {
+	cred := cacheTestCredential()
+	cached, written := cachedTarget(t, cred, func(map[string][]byte) {})
+	if !reflect.DeepEqual(cached, written) {
+		t.Errorf("the cached copy of an untampered target differs from what was written:\n%#v\n%#v", cached, written)
 	}
-	if got.Annotations[lastApplied] == "" || got.Annotations["team"] != "a" {
-		t.Errorf("annotations of a controlled Secret must be kept (it is updated from the cache): %v", got.Annotations)
+	if changed, err := applyTarget(cached, cred, cacheTestState(), cacheScheme); err != nil || changed {
+		t.Errorf("applyTarget on the cached copy: changed %v, %v; want no write", changed, err)
 	}
-	if !maps.Equal(got.Labels, written.Labels) || len(got.OwnerReferences) != 1 || got.ManagedFields != nil {
-		t.Errorf("metadata changed: labels %v, owners %v, managedFields %v", got.Labels, got.OwnerReferences, got.ManagedFields)
-	}
-	// The extra key must still show as a change, so the target is restored and the event of
-	// the tampering is not taken for the echo of the operator's own write.
-	if secretContent(got) == secretContent(written) {
-		t.Error("a target with an added key looks like what the operator wrote")
-	}
-	if changed, err := applyTarget(got, cred, cacheTestState(), cacheScheme); err != nil || !changed {
-		t.Errorf("applyTarget on the cached copy: changed %v, %v; want a rewrite", changed, err)
-	}
-	if _, ok := got.Data[strippedKeysMarker]; ok {
-		t.Error("the marker would be written to the API server")
-	}
+}
 
-	// Untampered, the cached copy is exactly what was written.
-	clean := transformed(t, written.DeepCopy()).(*corev1.Secret)
-	if secretContent(clean) != secretContent(written) {
-		t.Error("the cached copy of an untampered target differs from what was written")
+// TestCacheTransformRenamedTarget: renamed keys are unknown to the cache, yet a target that
+// has them is cached as written, so it is not rewritten at every reconcile and the echo
+// filter recognises its write.
+func TestCacheTransformRenamedTarget(t *testing.T) {
+	cred := cacheTestCredential()
+	cred.Spec.Target.Keys = map[string]authv1alpha1.SecretKeyName{}
+	for _, k := range policy.TargetKeys() {
+		cred.Spec.Target.Keys[k] = authv1alpha1.SecretKeyName("CYCLR_" + strings.ToUpper(k))
+	}
+	cred.Spec.Target.Formats = []authv1alpha1.TargetFormat{authv1alpha1.FormatEnv, authv1alpha1.FormatJSON}
+	cached, written := cachedTarget(t, cred, func(map[string][]byte) {})
+	if len(written.Data) != len(policy.TargetKeys())+2 || !maps.EqualFunc(cached.Data, written.Data, bytes.Equal) {
+		t.Fatalf("cached data keys %v, written %v", slices.Sorted(maps.Keys(cached.Data)), slices.Sorted(maps.Keys(written.Data)))
+	}
+	if changed, err := applyTarget(cached, cred, cacheTestState(), cacheScheme); err != nil || changed {
+		t.Errorf("applyTarget on the cached copy: changed %v, %v; want no write", changed, err)
+	}
+	var w ownWrites
+	w.expect(written)
+	if !w.isEcho(cached) {
+		t.Error("the event of the operator's own write is not taken for its echo")
+	}
+}
+
+// TestCacheTransformTamperedTarget: a target with keys added never looks like what the
+// operator wrote, so it is restored; what the cache keeps of the added keys is bounded.
+func TestCacheTransformTamperedTarget(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(data map[string][]byte)
+		marked bool // the added keys are replaced by strippedKeysMarker
+	}{
+		{"one small key", func(d map[string][]byte) { d["extra"] = []byte("x") }, false},
+		{"as many keys as a renamed target has", func(d map[string][]byte) { addKeys(d, maxKeptUnknownKeys, 10) }, false},
+		{"one key more", func(d map[string][]byte) { addKeys(d, maxKeptUnknownKeys+1, 10) }, true},
+		{"keys as large as allowed", func(d map[string][]byte) { addKeys(d, 2, maxKeptUnknownBytes/2-len("extra-0")) }, false},
+		{"one byte more", func(d map[string][]byte) { addKeys(d, 2, maxKeptUnknownBytes/2-len("extra-0")+1) }, true},
+		{"a large value", func(d map[string][]byte) { d["blob"] = bytes.Repeat([]byte("x"), 1<<20) }, true},
+		{"a key of the state Secret", func(d map[string][]byte) { d["refresh_token"] = []byte("planted") }, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cred := cacheTestCredential()
+			tampered := map[string][]byte{}
+			cached, written := cachedTarget(t, cred, func(d map[string][]byte) {
+				tc.tamper(d)
+				maps.Copy(tampered, d)
+			})
+			want := tampered
+			if tc.marked {
+				want = maps.Clone(written.Data)
+				want[strippedKeysMarker] = nil
+			}
+			if !maps.EqualFunc(cached.Data, want, bytes.Equal) {
+				t.Errorf("cached data keys %v, want %v", slices.Sorted(maps.Keys(cached.Data)), slices.Sorted(maps.Keys(want)))
+			}
+			if !maps.Equal(cached.Annotations, written.Annotations) || !maps.Equal(cached.Labels, written.Labels) ||
+				!reflect.DeepEqual(cached.OwnerReferences, written.OwnerReferences) || cached.ManagedFields != nil {
+				t.Errorf("metadata of a controlled Secret must be kept (it is updated from the cache): %+v", cached.ObjectMeta)
+			}
+			// The tampering must show as a change, so the target is restored and the event of
+			// the tampering is not taken for the echo of the operator's own write.
+			var w ownWrites
+			w.expect(written)
+			if w.isEcho(cached) {
+				t.Error("a target with added keys is taken for the echo of the operator's write")
+			}
+			if changed, err := applyTarget(cached, cred, cacheTestState(), cacheScheme); err != nil || !changed {
+				t.Errorf("applyTarget on the cached copy: changed %v, %v; want a rewrite", changed, err)
+			}
+			if !maps.EqualFunc(cached.Data, written.Data, bytes.Equal) {
+				t.Errorf("the rewrite would write keys %v", slices.Sorted(maps.Keys(cached.Data)))
+			}
+		})
+	}
+}
+
+// addKeys adds n keys extra-0, extra-1, ... of size bytes each.
+func addKeys(data map[string][]byte, n, size int) {
+	for i := range n {
+		data[fmt.Sprintf("extra-%d", i)] = bytes.Repeat([]byte("x"), size)
+	}
+}
+
+// TestCacheKnowsEveryFixedTargetKey: whatever TargetData writes under a fixed name is kept by
+// the cache, however large; only renamed keys count against the bound.
+func TestCacheKnowsEveryFixedTargetKey(t *testing.T) {
+	spec := cacheTestCredential().Spec
+	spec.Target.Formats = []authv1alpha1.TargetFormat{authv1alpha1.FormatEnv, authv1alpha1.FormatJSON}
+	for k := range policy.TargetData(&spec, cacheTestState().ForTarget()) {
+		if !knownSecretKeys[k] {
+			t.Errorf("the target key %q is unknown to the cache", k)
+		}
 	}
 }
 
@@ -160,7 +250,7 @@ func TestCacheTransformForeignSecret(t *testing.T) {
 		t.Errorf("got %+v\nwant %+v", got.ObjectMeta, want.ObjectMeta)
 	}
 
-	// Claiming a CyclrCredential as controller is what keeps data; even then only known keys.
+	// Claiming a CyclrCredential as controller is what keeps data; even then not large unknown keys.
 	secret.OwnerReferences = []metav1.OwnerReference{{APIVersion: authv1alpha1.GroupVersion.String(),
 		Kind: "CyclrCredential", Name: "cred", UID: "x", Controller: new(true)}}
 	got = transformed(t, secret).(*corev1.Secret)

@@ -89,7 +89,11 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	if !cached.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil // the Secrets go with it, through their owner reference
+		// The Secrets go with it, through their owner reference, unless the target is retained.
+		return ctrl.Result{}, r.finalize(ctx, cached)
+	}
+	if err := r.syncFinalizer(ctx, cached); err != nil {
+		return ctrl.Result{}, err
 	}
 	now := r.Clock.Now()
 	res, cred, err := r.reconcileToken(ctx, cached, now)
@@ -188,20 +192,19 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 			logf.FromContext(ctx).Info("token written", "event", how, "grant", string(tok.Grant), "expiresAt", policy.Stamp(tok.ExpiresAt))
 		}
 	}
-	return res, cred, r.ensureTargetIfFits(ctx, cred, target, res, sit)
-}
-
-// ensureTargetIfFits keeps the target Secret holding the token of res while it is valid and
-// was obtained with the current spec and login: a token from before a spec change (another
-// account, another apiURL) is not written under the new spec's account_id and api_url; the
-// target keeps what it has until a new token comes.
-func (r *CyclrCredentialReconciler) ensureTargetIfFits(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, target *corev1.Secret, res policy.Result, sit policy.Situation,
-) error {
+	// A token from before a spec change (another account, another apiURL) is not written
+	// under the new spec's account_id and api_url: the target keeps what it has until a new
+	// token comes, and no consumer is restarted for it.
 	if !res.State.Fits(sit.Fingerprint, sit.Now) {
-		return nil
+		return res, cred, nil
 	}
-	return r.ensureTarget(ctx, cred, target, res)
+	if err := r.ensureTarget(ctx, cred, target, res); err != nil {
+		return res, cred, err
+	}
+	if policy.PendingRollout(cred, res) {
+		res.RolledOut, err = r.rolloutRestart(ctx, cred, res.State)
+	}
+	return res, cred, err
 }
 
 // configFailure turns a problem the user must fix in Kubernetes into a result, and returns any

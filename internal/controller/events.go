@@ -24,4 +24,12 @@ const (
 	EventRefreshed       = "Refreshed"
 	EventReauthenticated = "Reauthenticated"
 	EventRestored        = "Restored"
+
+	// EventRolloutRestarted: a rollout restart target was restarted for a new token.
+	EventRolloutRestarted = "RolloutRestarted"
+	// EventRolloutRestartFailed (Warning): a rollout restart target is missing, forbidden or
+	// could not be patched; Ready is unaffected.
+	EventRolloutRestartFailed = "RolloutRestartFailed"
+	// EventRetained: the target Secret was released, ownerless, when the credential was deleted.
+	EventRetained = "Retained"
 )

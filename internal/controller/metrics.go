@@ -56,10 +56,15 @@ var (
 		Name: "cyclr_credential_ready",
 		Help: "1 when the credential's Ready condition is True, else 0.",
 	}, credentialLabels)
+	// Not per credential: the Warning event RolloutRestartFailed names the credential.
+	rolloutRestarts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "cyclr_rollout_restarts_total",
+		Help: "Rollout restarts of spec.rolloutRestartTargets, by kind and result (restarted, unchanged, not_found, forbidden, error).",
+	}, []string{"kind", "result"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(tokenRequests, tokenRequestDuration, credentialExpiry, credentialRefresh, credentialReady)
+	metrics.Registry.MustRegister(tokenRequests, tokenRequestDuration, credentialExpiry, credentialRefresh, credentialReady, rolloutRestarts)
 }
 
 func observeTokenRequest(grant cyclr.Grant, elapsed time.Duration, err error) {

@@ -603,7 +603,7 @@ func TestReconcile(t *testing.T) {
 			objects: noToken(func(c *authv1alpha1.CyclrCredential) { c.Spec.Suspend = true }),
 
 			wantWrites: []string{"status " + recName},
-			wantReady:  "False", wantReason: authv1alpha1.ReasonSuspended,
+			wantReady:  "True", wantReason: authv1alpha1.ReasonSuspended,
 		},
 		{
 			name: "suspended with a valid token, even one due for refresh",
@@ -783,7 +783,7 @@ func TestReconcile(t *testing.T) {
 			}
 			cred := w.credential(t)
 			target := w.secret(t, recName)
-			checkOwned(t, target, "target", targetAccessToken, row.wantTarget)
+			checkOwned(t, target, "target", "access_token", row.wantTarget)
 			checkOwned(t, w.secret(t, recStateName), "state", "refresh_token", row.wantRefresh)
 			// (c) status
 			st := cred.Status

@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,16 +32,6 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
-// Keys of the target Secret (docs/design.md, section 4): what pods read.
-const (
-	targetAccessToken   = "access_token"
-	targetTokenType     = "token_type"
-	targetAuthorization = "authorization"
-	targetExpiresAt     = "expires_at"
-	targetAPIURL        = "api_url"
-	targetAccountID     = "account_id"
-)
-
 // managedLabels mark every Secret the operator writes; the manager's cache selects on the
 // first, so these Secrets are the only ones it holds in full.
 func managedLabels(cred *authv1alpha1.CyclrCredential) map[string]string {
@@ -50,21 +39,6 @@ func managedLabels(cred *authv1alpha1.CyclrCredential) map[string]string {
 		authv1alpha1.ManagedByLabel:  authv1alpha1.ManagedByValue,
 		authv1alpha1.CredentialLabel: cred.Name,
 	}
-}
-
-// targetData is the target Secret's data for the stored Token: never the refresh token.
-func targetData(cred *authv1alpha1.CyclrCredential, s *policy.TokenState) map[string][]byte {
-	data := map[string][]byte{
-		targetAccessToken:   []byte(s.Token.AccessToken),
-		targetTokenType:     []byte(s.Token.TokenType),
-		targetAuthorization: []byte("Bearer " + s.Token.AccessToken),
-		targetExpiresAt:     []byte(s.Token.ExpiresAt.UTC().Format(time.RFC3339)),
-		targetAPIURL:        []byte(cred.Spec.APIURL),
-	}
-	if cred.Spec.AccountID != "" {
-		data[targetAccountID] = []byte(cred.Spec.AccountID)
-	}
-	return data
 }
 
 // ownedBy reports whether secret is controlled by cred; a Secret that is not, whatever its
@@ -82,7 +56,7 @@ func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *p
 	secret.Labels = mergeInto(secret.Labels, labels)
 	secret.Annotations = mergeInto(secret.Annotations, cred.Spec.Target.Annotations)
 	secret.Type = corev1.SecretTypeOpaque
-	secret.Data = targetData(cred, s)
+	secret.Data = policy.TargetData(&cred.Spec, s.ForTarget())
 	secret.StringData = nil
 	if err := controllerutil.SetControllerReference(cred, secret, scheme); err != nil {
 		return false, fmt.Errorf("setting owner of Secret %q: %w", secret.Name, err)

@@ -83,29 +83,47 @@ func CacheOptions(namespaces []string) cache.Options {
 	}
 }
 
-// knownSecretKeys are the data keys the operator reads or writes: the state Secret's (named
-// by internal/policy) and the target Secret's. One set for both, rather than one chosen by the
-// role label: anyone who can edit the Secret can change that label, and a state Secret
-// trimmed to the target keys would look damaged.
+// knownSecretKeys are the data keys the operator writes under fixed names: the state Secret's
+// (named by internal/policy), the target Secret's section-4 keys and the formats' keys. One set
+// for both, rather than one chosen by the role label: anyone who can edit the Secret can change
+// that label, and a state Secret trimmed to the target keys would look damaged.
 var knownSecretKeys = func() map[string]bool {
-	keys := map[string]bool{}
-	// An account ID makes targetData write every target key.
-	anyTarget := targetData(&authv1alpha1.CyclrCredential{Spec: authv1alpha1.CyclrCredentialSpec{AccountID: "any"}}, &policy.TokenState{})
-	for _, data := range []map[string][]byte{anyTarget, (&policy.TokenState{}).SecretData()} {
-		for k := range data {
-			keys[k] = true
-		}
+	keys := map[string]bool{authv1alpha1.EnvFormatKey: true, authv1alpha1.JSONFormatKey: true}
+	for _, k := range policy.TargetKeys() {
+		keys[k] = true
+	}
+	for k := range (&policy.TokenState{}).SecretData() {
+		keys[k] = true
 	}
 	return keys
 }()
 
-// knownData is data with only knownSecretKeys, and strippedKeysMarker if it had others. A new
-// map: a map never shrinks, so one emptied of many keys would keep their room.
+// Bounds on the unknown data keys a controlled Secret keeps whole in the cache. The names
+// spec.target.keys gives are unknown here; there are at most as many as section 4 has keys,
+// and their values (the token twice, a time, a URL, an account ID) fit in far less than 16 KiB.
+var maxKeptUnknownKeys = len(policy.TargetKeys())
+
+const maxKeptUnknownBytes = 16 << 10
+
+// knownData is what the cache keeps of a controlled Secret's data: every known key, and the
+// unknown keys whole while they are within the bounds above; beyond them all unknown keys are
+// replaced by strippedKeysMarker. Kept whole, a renamed target's cached copy is exactly what
+// the operator wrote, so it is neither rewritten at every reconcile nor missed by the echo
+// filter. It is idempotent, as the transform must be: a second pass finds at most the marker,
+// one small unknown key, and keeps it. The marked data is a new map: a map never shrinks, so
+// one emptied of many keys would keep their room.
 func knownData(data map[string][]byte) map[string][]byte {
-	if data == nil {
-		return nil
+	unknownKeys, unknownBytes := 0, 0
+	for k, v := range data {
+		if !knownSecretKeys[k] {
+			unknownKeys++
+			unknownBytes += len(k) + len(v)
+		}
 	}
-	kept := make(map[string][]byte, min(len(data), len(knownSecretKeys)+1))
+	if unknownKeys <= maxKeptUnknownKeys && unknownBytes <= maxKeptUnknownBytes {
+		return data
+	}
+	kept := make(map[string][]byte, len(knownSecretKeys)+1)
 	for k, v := range data {
 		if !knownSecretKeys[k] {
 			k, v = strippedKeysMarker, nil
@@ -126,13 +144,14 @@ const strippedKeysMarker = "cyclr-token-operator/stripped-keys"
 //
 // A Secret a CyclrCredential controls keeps its metadata whole, because the reconciler updates
 // it from the cached copy (writeOwnedSecret) and anything dropped here would be erased on the
-// live Secret. Only its unknown data keys go, replaced by strippedKeysMarker. That is safe:
-// no reader looks at other keys (policy.StateFromSecret reads the state keys; the target is
-// only compared and rewritten), and every write replaces Data whole, so the dropped keys are
-// never written back, while on the live Secret they go at the next write as before. The
-// marker keeps a tampered target (a key added) from looking like what the operator wrote: the
-// echo filter (skipEchoes) lets its event through and applyTarget sees a change, so the
-// target is restored at once as before.
+// live Secret. Of its data it keeps the known keys and a few small unknown ones (knownData);
+// more or larger unknown keys are replaced by strippedKeysMarker. That is safe: no reader
+// looks at unknown keys (policy.StateFromSecret reads the state keys; the target is only
+// compared and rewritten), and every write replaces Data whole, so the dropped keys are never
+// written back, while on the live Secret they go at the next write as before. A tampered
+// target (a key added) never looks like what the operator wrote: a few small added keys are
+// kept, and more are stood for by the marker, so the echo filter (skipEchoes) lets its event
+// through and applyTarget sees a change, and the target is restored at once as before.
 //
 // Any other Secret keeps only what the reconciler needs to see that it exists and who
 // controls it. Not its data or annotations (kubectl's last-applied-configuration holds the

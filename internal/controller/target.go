@@ -78,10 +78,16 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 		// Ours but not in the cache yet (or its labels were removed): rewritten whole below.
 		secret = &corev1.Secret{ObjectMeta: meta.ObjectMeta}
 	}
-	if !ownedBy(secret, cred) {
+	if !mayWrite(secret, cred) {
 		return nil, policy.ConflictError(name)
 	}
 	return secret, nil
+}
+
+// mayWrite reports whether cred may write secret: one it controls, or a target a deleted
+// credential of its name retained.
+func mayWrite(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
+	return ownedBy(secret, cred) || adoptable(secret, cred)
 }
 
 // ensureTarget writes the token of res into the target Secret when it differs, and announces a
@@ -93,12 +99,18 @@ func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
 ) error {
 	key := client.ObjectKey{Namespace: cred.Namespace, Name: cred.TargetSecretName()}
 	written, err := r.writeOwnedSecret(ctx, cred, key, existing, func(secret *corev1.Secret) (bool, error) {
-		return applyTarget(secret, cred, res.State, r.Scheme)
+		// An adopted Secret is ours from this write on.
+		_, adopted := secret.Annotations[authv1alpha1.RetainedFromAnnotation]
+		delete(secret.Annotations, authv1alpha1.RetainedFromAnnotation)
+		changed, err := applyTarget(secret, cred, res.State, r.Scheme)
+		return changed || adopted, err
 	})
 	if err != nil {
 		return fmt.Errorf("writing target Secret %q: %w", key.Name, err)
 	}
-	if written && !res.Renewed {
+	// A write after a spec change (spec.target.keys or formats, say) reshapes the target: no
+	// restore to announce.
+	if written && !res.Renewed && cred.Generation == cred.Status.ObservedGeneration {
 		r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, EventRestored, "WriteSecret",
 			"restored target Secret %q from the stored token, valid until %s", key.Name, policy.Stamp(res.State.Token.ExpiresAt))
 	}

@@ -71,7 +71,7 @@ func (r *CyclrCredentialReconciler) writeOwnedSecret(ctx context.Context, cred *
 	return written, err
 }
 
-// liveOwnedSecret reads a Secret from the API server and refuses one the credential does not own.
+// liveOwnedSecret reads a Secret from the API server and refuses one the credential may not write.
 func (r *CyclrCredentialReconciler) liveOwnedSecret(ctx context.Context,
 	cred *authv1alpha1.CyclrCredential, key client.ObjectKey,
 ) (*corev1.Secret, error) {
@@ -79,7 +79,7 @@ func (r *CyclrCredentialReconciler) liveOwnedSecret(ctx context.Context,
 	if err := r.APIReader.Get(ctx, key, secret); err != nil {
 		return nil, err
 	}
-	if !ownedBy(secret, cred) {
+	if !mayWrite(secret, cred) {
 		return nil, policy.ConflictError(key.Name)
 	}
 	return secret, nil

@@ -44,6 +44,7 @@ const (
 	reasonTooLarge      = "response body too large"
 	reasonNotJSON       = "body is not a JSON token response"
 	reasonNoAccessToken = "access_token missing"
+	reasonTokenChars    = "access_token has characters a bearer token may not have"
 	reasonTokenType     = "token_type is not bearer"
 	reasonExpiresIn     = "expires_in missing, not a whole number or not positive"
 	reasonLifetime      = "expires_in longer than 10 years"
@@ -104,6 +105,11 @@ func parseToken(r response, grant Grant) (Token, error) {
 	}
 	if t.AccessToken == "" {
 		return invalid(reasonNoAccessToken)
+	}
+	// Pods put it in an Authorization header and the operator in a dotenv file: a space, a
+	// quote or a line break there would split the header or inject a line.
+	if !isBearerToken(t.AccessToken) {
+		return invalid(reasonTokenChars)
 	}
 	tokenType := t.TokenType
 	switch {
@@ -196,4 +202,20 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return min(max(d, 0), MaxRetryAfter)
+}
+
+// isBearerToken reports whether s has the form of RFC 6750's b64token: letters, digits and
+// "-._~+/", then any number of "=".
+func isBearerToken(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for _, c := range body {
+		isAlnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !isAlnum && !strings.ContainsRune("-._~+/", c) {
+			return false
+		}
+	}
+	return true
 }

@@ -105,6 +105,16 @@ func TestParseTokenResponse(t *testing.T) {
 			wantErr: &InvalidResponseError{Status: 200, Reason: reasonNotJSON}},
 		{name: "JSON array", resp: ok(`[]`), wantErr: &InvalidResponseError{Status: 200, Reason: reasonNotJSON}},
 		{name: "JSON null", resp: ok(`null`), wantErr: &InvalidResponseError{Status: 200, Reason: reasonNoAccessToken}},
+		{name: "access_token with a space", resp: ok(`{"access_token":"a b","expires_in":60}`),
+			wantErr: &InvalidResponseError{Status: 200, Reason: reasonTokenChars}},
+		{name: "access_token with a line break", resp: ok(`{"access_token":"a\nX-Evil: 1","expires_in":60}`),
+			wantErr: &InvalidResponseError{Status: 200, Reason: reasonTokenChars}},
+		{name: "access_token with a quote", resp: ok(`{"access_token":"a\"","expires_in":60}`),
+			wantErr: &InvalidResponseError{Status: 200, Reason: reasonTokenChars}},
+		{name: "access_token only padding", resp: ok(`{"access_token":"==","expires_in":60}`),
+			wantErr: &InvalidResponseError{Status: 200, Reason: reasonTokenChars}},
+		{name: "padding inside the access_token", resp: ok(`{"access_token":"a=b","expires_in":60}`),
+			wantErr: &InvalidResponseError{Status: 200, Reason: reasonTokenChars}},
 		{name: "too large 200", resp: response{status: 200, body: []byte(`{"access_token":"a","expires_in":60}`), tooLarge: true},
 			wantErr: &InvalidResponseError{Status: 200, Reason: reasonTooLarge}},
 		{name: "too large 503 stays unavailable", resp: response{status: 503, tooLarge: true},
@@ -146,8 +156,19 @@ func TestParseTokenResponse(t *testing.T) {
 	}
 }
 
+func TestIsBearerToken(t *testing.T) {
+	for token, want := range map[string]bool{
+		"a": true, "aZ09-._~+/": true, "aZ09-._~+/==": true, "eyJhbGciOi.eyJzdWIi.c2ln": true,
+		"": false, "==": false, "a=b": false, "a b": false, "a\n": false, `a"`: false, "a;b": false, "é": false,
+	} {
+		if got := isBearerToken(token); got != want {
+			t.Errorf("isBearerToken(%q) = %v, want %v", token, got, want)
+		}
+	}
+}
+
 var fuzzReasons = map[string]bool{
-	reasonStatus: true, reasonTooLarge: true, reasonNotJSON: true, reasonNoAccessToken: true,
+	reasonStatus: true, reasonTooLarge: true, reasonNotJSON: true, reasonNoAccessToken: true, reasonTokenChars: true,
 	reasonTokenType: true, reasonExpiresIn: true, reasonLifetime: true,
 }
 

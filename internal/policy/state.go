@@ -113,11 +113,15 @@ func (s *TokenState) SecretData() map[string][]byte {
 }
 
 // Fingerprint identifies what a token was obtained with: the whole spec except suspend (a
-// spec change issues a new token, pausing does not) and the login read from the Secret.
-// It is a SHA-256 kept only in the state Secret, never in status.
+// spec change issues a new token, pausing does not) and the fields that only shape the
+// output (key names, formats, deletion policy, rollout targets: the target is rewritten, no
+// token is needed), and the login read from the Secret. It is a SHA-256 kept only in the
+// state Secret, never in status.
 func Fingerprint(spec *authv1alpha1.CyclrCredentialSpec, login cyclr.Request) string {
 	s := spec.DeepCopy()
 	s.Suspend = false
+	s.RolloutRestartTargets = nil
+	s.Target.Keys, s.Target.Formats, s.Target.DeletionPolicy = nil, nil, ""
 	specJSON, _ := json.Marshal(s) // a plain struct of strings and maps: cannot fail
 	h := sha256.New()
 	for _, part := range [][]byte{specJSON, []byte(login.ClientID), []byte(login.Username),

@@ -283,11 +283,29 @@ func TestFingerprint(t *testing.T) {
 		}
 	}
 
+	// Pausing, and what only shapes the output, need no new token.
+	same := map[string]func(*authv1alpha1.CyclrCredentialSpec){
+		"suspend": func(s *authv1alpha1.CyclrCredentialSpec) { s.Suspend = true },
+		"keys": func(s *authv1alpha1.CyclrCredentialSpec) {
+			s.Target.Keys = map[string]authv1alpha1.SecretKeyName{"access_token": "TOKEN"}
+		},
+		"formats": func(s *authv1alpha1.CyclrCredentialSpec) {
+			s.Target.Formats = []authv1alpha1.TargetFormat{authv1alpha1.FormatEnv}
+		},
+		"deletionPolicy": func(s *authv1alpha1.CyclrCredentialSpec) { s.Target.DeletionPolicy = authv1alpha1.DeletionRetain },
+		"rolloutRestartTargets": func(s *authv1alpha1.CyclrCredentialSpec) {
+			s.RolloutRestartTargets = []authv1alpha1.RolloutRestartTarget{{Kind: authv1alpha1.KindDeployment, Name: "app"}}
+		},
+	}
+	for name, change := range same {
+		spec := baseSpec()
+		change(spec)
+		if Fingerprint(spec, baseLogin) != base {
+			t.Errorf("changing %s changed the fingerprint: it would issue a new token", name)
+		}
+	}
 	suspended := baseSpec()
 	suspended.Suspend = true
-	if Fingerprint(suspended, baseLogin) != base {
-		t.Error("suspend changed the fingerprint: pausing would issue a new token")
-	}
 	// fingerprint must not modify the spec it is given.
 	if !suspended.Suspend {
 		t.Error("fingerprint cleared the caller's spec.suspend")

@@ -38,6 +38,9 @@ type Result struct {
 	Suspended bool
 	Failure   *Failure
 	Honoured  string // the refresh-requested-at value acted on
+	// RolledOut: the rollout restart targets were restarted for this token's revision
+	// (PendingRollout said so and every restart was made or found impossible).
+	RolledOut bool
 }
 
 // NextStatus computes the status after a reconcile of cred that produced r at now.
@@ -53,16 +56,22 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 		st.ExpiresAt = timePtr(r.State.Token.ExpiresAt)
 		st.LastGrant = string(r.State.Token.Grant)
 	}
-	if r.Renewed {
+	if newRevision(cred, r) {
 		st.Revision++
+	}
+	if r.RolledOut || len(cred.Spec.RolloutRestartTargets) == 0 {
+		st.RolloutRevision = st.Revision
 	}
 	valid := r.State.Valid(now)
 	ready := metav1.Condition{Type: authv1alpha1.ConditionReady, ObservedGeneration: cred.Generation}
 	switch f := r.Failure; {
 	case r.Suspended:
 		st.RefreshAt = nil
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, authv1alpha1.ReasonSuspended,
-			"suspended: no token is requested or written"
+		// True: the operator does all the spec asks, which is nothing. False would keep kstatus,
+		// Helm --wait and Flux waiting for a token that a suspended credential never requests
+		// (kstatus reads any Ready=False as in progress); the reason and message say there is none.
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, authv1alpha1.ReasonSuspended,
+			"suspended: no token is requested or written, and the target Secret holds no valid token"
 		if valid {
 			ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
 			ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", Stamp(r.State.Token.ExpiresAt))
@@ -113,7 +122,69 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 	}
 	ready.Message = Bounded(ready.Message)
 	meta.SetStatusCondition(&st.Conditions, ready)
+	setHealth(&st.Conditions, ready)
 	return st
+}
+
+// newRevision reports whether the token of r is one status has not recorded yet: one just
+// obtained, or one saved by a reconcile that stopped (a crash) before writing status.
+func newRevision(cred *authv1alpha1.CyclrCredential, r Result) bool {
+	if r.Renewed {
+		return true
+	}
+	if r.State == nil {
+		return false
+	}
+	recorded := cred.Status.IssuedAt != nil && cred.Status.ExpiresAt != nil &&
+		cred.Status.IssuedAt.Equal(timePtr(r.State.Token.IssuedAt)) && cred.Status.ExpiresAt.Equal(timePtr(r.State.Token.ExpiresAt))
+	return !recorded
+}
+
+// PendingRollout reports whether the token of r is a revision not yet rolled out to the
+// credential's rollout restart targets: true once per revision, whether it was obtained in
+// this reconcile or in one that stopped before it could restart them. A restored target or an
+// operator restart is no new revision.
+func PendingRollout(cred *authv1alpha1.CyclrCredential, r Result) bool {
+	if len(cred.Spec.RolloutRestartTargets) == 0 || r.State == nil {
+		return false
+	}
+	next := cred.Status.Revision
+	if newRevision(cred, r) {
+		next++
+	}
+	return next > cred.Status.RolloutRevision
+}
+
+// stalledReasons are the Ready reasons after which nothing changes until the user fixes the
+// spec, the login or the target name: kstatus reads the Stalled condition as Failed.
+var stalledReasons = map[string]bool{
+	authv1alpha1.ReasonAuthenticationFailed: true,
+	authv1alpha1.ReasonCredentialsInvalid:   true,
+	authv1alpha1.ReasonInvalidTokenResponse: true,
+	authv1alpha1.ReasonTargetSecretConflict: true,
+	authv1alpha1.ReasonAPIHostNotAllowed:    true,
+}
+
+// setHealth derives the abnormal-true conditions kstatus, Flux and kubectl wait read from
+// Ready: Stalled for a problem only the user can fix, Reconciling while a token is still to
+// come (the first one, Cyclr unavailable, the login Secret missing, a retry pending), neither
+// while a valid token is served or the credential is suspended. Each is present only while
+// True, as kstatus recommends.
+func setHealth(conditions *[]metav1.Condition, ready metav1.Condition) {
+	reconciling, stalled := false, false
+	if ready.Status != metav1.ConditionTrue && ready.Reason != authv1alpha1.ReasonSuspended {
+		stalled = stalledReasons[ready.Reason]
+		reconciling = !stalled
+	}
+	for condType, on := range map[string]bool{authv1alpha1.ConditionReconciling: reconciling, authv1alpha1.ConditionStalled: stalled} {
+		if !on {
+			meta.RemoveStatusCondition(conditions, condType)
+			continue
+		}
+		c := ready
+		c.Type, c.Status = condType, metav1.ConditionTrue
+		meta.SetStatusCondition(conditions, c)
+	}
 }
 
 // neverReady are the failures that make Ready False even while the token in the target Secret

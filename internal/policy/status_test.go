@@ -51,7 +51,9 @@ func statusCredential(mutate ...func(*authv1alpha1.CyclrCredentialStatus)) *auth
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "partner", UID: "3f2e1d0c-aaaa-4bbb-8ccc-123456789abc", Generation: 3},
 		Spec:       *loginSpec(),
 		Status: authv1alpha1.CyclrCredentialStatus{
-			ObservedGeneration: 2, Revision: 4, TokenSecretName: "partner", LastGrant: "password",
+			ObservedGeneration: 2, Revision: 4, RolloutRevision: 4, TokenSecretName: "partner", LastGrant: "password",
+			// The status records statusToken: it is no new revision.
+			IssuedAt: timePtr(statusIssued), ExpiresAt: timePtr(statusExpires),
 		},
 	}
 	for _, m := range mutate {
@@ -68,6 +70,13 @@ func failedBefore(attempts int32) func(*authv1alpha1.CyclrCredentialStatus) {
 	}
 }
 
+// recorded makes the status record s as the current token.
+func recorded(s *TokenState) func(*authv1alpha1.CyclrCredentialStatus) {
+	return func(st *authv1alpha1.CyclrCredentialStatus) {
+		st.IssuedAt, st.ExpiresAt = timePtr(s.Token.IssuedAt), timePtr(s.Token.ExpiresAt)
+	}
+}
+
 func readyWas(status metav1.ConditionStatus, reason, message string) func(*authv1alpha1.CyclrCredentialStatus) {
 	return func(s *authv1alpha1.CyclrCredentialStatus) {
 		s.Conditions = []metav1.Condition{{Type: authv1alpha1.ConditionReady, Status: status, Reason: reason,
@@ -81,10 +90,42 @@ func readyOf(t *testing.T, st authv1alpha1.CyclrCredentialStatus) metav1.Conditi
 	if c == nil {
 		t.Fatalf("no Ready condition in %+v", st.Conditions)
 	}
-	if len(st.Conditions) != 1 {
-		t.Errorf("conditions = %+v, want Ready only", st.Conditions)
-	}
+	wantHealth(t, st.Conditions, *c)
 	return *c
+}
+
+// wantHealth checks that Reconciling and Stalled are as docs/design.md's table says for Ready,
+// and that no other condition is set.
+func wantHealth(t *testing.T, conditions []metav1.Condition, ready metav1.Condition) {
+	t.Helper()
+	want := map[string]bool{authv1alpha1.ConditionReady: true}
+	switch ready.Reason {
+	case authv1alpha1.ReasonTokenValid, authv1alpha1.ReasonRefreshFailing, authv1alpha1.ReasonSuspended:
+	case authv1alpha1.ReasonAuthenticationFailed, authv1alpha1.ReasonCredentialsInvalid, authv1alpha1.ReasonInvalidTokenResponse,
+		authv1alpha1.ReasonTargetSecretConflict, authv1alpha1.ReasonAPIHostNotAllowed:
+		want[authv1alpha1.ConditionStalled] = ready.Status != metav1.ConditionTrue
+	default: // CredentialsSecretNotFound, CyclrUnavailable, RetryPending
+		want[authv1alpha1.ConditionReconciling] = ready.Status != metav1.ConditionTrue
+	}
+	got := map[string]bool{}
+	for _, c := range conditions {
+		got[c.Type] = true
+		if c.Type == authv1alpha1.ConditionReady {
+			continue
+		}
+		if c.Status != metav1.ConditionTrue || c.Reason != ready.Reason || c.Message != ready.Message || c.ObservedGeneration != ready.ObservedGeneration {
+			t.Errorf("%s = %s/%s %q (generation %d), want True with Ready's reason, message and generation",
+				c.Type, c.Status, c.Reason, c.Message, c.ObservedGeneration)
+		}
+	}
+	for _, condType := range []string{authv1alpha1.ConditionReady, authv1alpha1.ConditionReconciling, authv1alpha1.ConditionStalled} {
+		if got[condType] != want[condType] {
+			t.Errorf("Ready %s/%s: condition %s present = %v, want %v", ready.Status, ready.Reason, condType, got[condType], want[condType])
+		}
+	}
+	if len(got) != len(conditions) || len(conditions) > 3 {
+		t.Errorf("unexpected conditions %+v", conditions)
+	}
 }
 
 // wantReady checks the Ready condition; statusCredential is at generation 3.
@@ -232,6 +273,9 @@ func TestNextStatusFailure(t *testing.T) {
 			if tc.prior > 0 {
 				mutate = append(mutate, failedBefore(tc.prior))
 			}
+			if tc.state != nil {
+				mutate = append(mutate, recorded(tc.state))
+			}
 			cred := statusCredential(mutate...)
 			st := NextStatus(cred, Result{State: tc.state, Failure: tc.f}, statusNow)
 
@@ -350,14 +394,14 @@ func TestNextStatusSuspended(t *testing.T) {
 	})
 	t.Run("without token", func(t *testing.T) {
 		st := NextStatus(statusCredential(), Result{Suspended: true}, statusNow)
-		wantReady(t, readyOf(t, st), metav1.ConditionFalse, authv1alpha1.ReasonSuspended)
+		wantReady(t, readyOf(t, st), metav1.ConditionTrue, authv1alpha1.ReasonSuspended)
 		if st.RefreshAt != nil {
 			t.Errorf("refreshAt = %v while suspended, want nil", st.RefreshAt)
 		}
 	})
 	t.Run("token expired while suspended", func(t *testing.T) {
 		st := NextStatus(statusCredential(), Result{State: statusToken(), Suspended: true}, statusExpires)
-		wantReady(t, readyOf(t, st), metav1.ConditionFalse, authv1alpha1.ReasonSuspended)
+		wantReady(t, readyOf(t, st), metav1.ConditionTrue, authv1alpha1.ReasonSuspended)
 	})
 }
 
@@ -430,5 +474,54 @@ func TestBoundedMessages(t *testing.T) {
 	st := NextStatus(statusCredential(), Result{Failure: huge}, statusNow)
 	if m := readyOf(t, st).Message; len(m) > MaxMessageBytes {
 		t.Errorf("Ready message is %d bytes, want at most %d", len(m), MaxMessageBytes)
+	}
+}
+
+func TestRevisionAndRollout(t *testing.T) {
+	targets := []authv1alpha1.RolloutRestartTarget{{Kind: authv1alpha1.KindDeployment, Name: "app"}}
+	newer := statusToken()
+	newer.Token.IssuedAt, newer.Token.ExpiresAt = statusNow, statusNow.Add(14*24*time.Hour)
+	cases := []struct {
+		name         string
+		targets      []authv1alpha1.RolloutRestartTarget
+		rolloutWas   int64
+		r            Result
+		wantPending  bool
+		wantRevision int64
+		wantRollout  int64
+	}{
+		{name: "renewed, no targets", r: Result{State: newer, Renewed: true},
+			wantRevision: 5, wantRollout: 5},
+		{name: "renewed, targets not yet restarted", targets: targets, r: Result{State: newer, Renewed: true},
+			wantPending: true, wantRevision: 5, wantRollout: 4},
+		{name: "renewed, targets restarted", targets: targets, r: Result{State: newer, Renewed: true, RolledOut: true},
+			wantPending: true, wantRevision: 5, wantRollout: 5},
+		{name: "a token saved before a crash is a new revision", targets: targets, r: Result{State: newer},
+			wantPending: true, wantRevision: 5, wantRollout: 4},
+		{name: "restore or restart: the recorded token", targets: targets, r: Result{State: statusToken()},
+			wantRevision: 4, wantRollout: 4},
+		{name: "targets added after the revision", targets: targets, r: Result{State: statusToken()},
+			wantRevision: 4, wantRollout: 4},
+		{name: "a rollout left undone", targets: targets, rolloutWas: 3, r: Result{State: statusToken()},
+			wantPending: true, wantRevision: 4, wantRollout: 3},
+		{name: "no token", targets: targets, rolloutWas: 3,
+			r:            Result{Failure: &Failure{Reason: authv1alpha1.ReasonCyclrUnavailable, Result: cyclr.ResultUnavailable}},
+			wantRevision: 4, wantRollout: 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cred := statusCredential()
+			cred.Spec.RolloutRestartTargets = tc.targets
+			if tc.rolloutWas != 0 {
+				cred.Status.RolloutRevision = tc.rolloutWas
+			}
+			if got := PendingRollout(cred, tc.r); got != tc.wantPending {
+				t.Errorf("PendingRollout = %v, want %v", got, tc.wantPending)
+			}
+			st := NextStatus(cred, tc.r, statusNow)
+			if st.Revision != tc.wantRevision || st.RolloutRevision != tc.wantRollout {
+				t.Errorf("revision %d, rolloutRevision %d; want %d, %d", st.Revision, st.RolloutRevision, tc.wantRevision, tc.wantRollout)
+			}
+		})
 	}
 }

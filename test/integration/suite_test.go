@@ -80,6 +80,8 @@ type harness struct {
 	minRefreshInterval time.Duration
 	// secretReads counts the Secrets the reconciler reads from the API server, by name.
 	secretReads *testenv.SecretReads
+	// wrapClient, when set, wraps the next startManager's client: a test injects failures.
+	wrapClient func(client.Client) client.Client
 }
 
 func newHarness(t *testing.T, opts ...cyclrtest.Option) *harness {
@@ -118,6 +120,9 @@ func (h *harness) startManager() {
 	h.must(err)
 	r := controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{Timeout: 2 * time.Second, QPS: 100, Burst: 100}), h.hosts)
 	r.MinRefreshInterval = h.minRefreshInterval
+	if h.wrapClient != nil {
+		r.Client = h.wrapClient(r.Client)
+	}
 	h.secretReads = &testenv.SecretReads{Reader: r.APIReader}
 	r.APIReader = h.secretReads
 	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))

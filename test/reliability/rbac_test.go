@@ -42,6 +42,11 @@ func TestRBACRoleIsExactlyWhatTheCodeNeeds(t *testing.T) {
 		"/secrets get", "/secrets list", "/secrets watch", "/secrets create", "/secrets update",
 		"auth.cyclr-operator.io/cyclrcredentials get", "auth.cyclr-operator.io/cyclrcredentials list",
 		"auth.cyclr-operator.io/cyclrcredentials watch",
+		// The retain finalizer (deletionPolicy Retain).
+		"auth.cyclr-operator.io/cyclrcredentials patch",
+		// Rollout restarts: read the pod template, set its restarted-at annotation.
+		"apps/deployments get", "apps/deployments patch", "apps/statefulsets get", "apps/statefulsets patch",
+		"apps/daemonsets get", "apps/daemonsets patch",
 		"auth.cyclr-operator.io/cyclrcredentials/status get", "auth.cyclr-operator.io/cyclrcredentials/status patch",
 		"events.k8s.io/events create", "events.k8s.io/events patch",
 	}

@@ -24,7 +24,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
 )
 
 // spec.target.keys and spec.target.formats: a spec the API server accepts must give a target

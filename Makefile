@@ -271,6 +271,14 @@ bench: control-plane ## Measure the operator under load (bin/manager, a real API
 	go build -o bin/manager ./cmd
 	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go run ./test/bench $(BENCH_ARGS)
 
+# E2E_ARGS are passed to test/e2e, e.g. make e2e E2E_ARGS="-only install,first-token"
+E2E_ARGS ?=
+.PHONY: e2e
+e2e: ## As root: a real single-node cluster (kubelet, containerd, runc) in namespaces of its own, the operator installed from its image, pods consuming the token; see docs/development.md.
+	@[ "$$(id -u)" = 0 ] || { echo "e2e: must run as root: it starts containerd, runc and a kubelet in namespaces of its own (sudo make e2e)"; exit 1; }
+	$(MAKE) --no-print-directory kustomize helm
+	hack/e2e.sh $(E2E_ARGS)
+
 .PHONY: test-reliability
 test-reliability: control-plane ## Run the reliability tests only: crash between Cyclr and the write, leader election, conflicts, hostile input, leaks, RBAC.
 	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go test ./test/reliability -count=1 -timeout 10m

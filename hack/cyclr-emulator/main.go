@@ -22,7 +22,9 @@ limitations under the License.
 // It logs one line per request (grant and outcome, never a secret), serves
 // controls under /emulator/ (request counts, fault injection, revocation; see
 // admin.go) for checks that drive the operator from outside, and stops cleanly
-// on SIGINT or SIGTERM.
+// on SIGINT or SIGTERM. make e2e runs it in a pod: over TLS (--tls-cert-file,
+// --tls-key-file) and, inside the test cluster's own network, on all
+// interfaces (--allow-non-loopback).
 package main
 
 import (
@@ -51,11 +53,15 @@ type partner struct{ clientID, username, password string }
 type client struct{ clientID, secret string }
 
 type config struct {
-	listen   string
-	lifetime time.Duration
-	partners []partner
-	clients  []client
-	accounts []string
+	listen string
+	// allowNonLoopback accepts a --listen address other machines may reach.
+	allowNonLoopback bool
+	// tlsCert and tlsKey are PEM files; with them the emulator serves https.
+	tlsCert, tlsKey string
+	lifetime        time.Duration
+	partners        []partner
+	clients         []client
+	accounts        []string
 }
 
 // listFlag collects a repeatable flag. It accepts every value so that the
@@ -72,6 +78,10 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	fs := flag.NewFlagSet("cyclr-emulator", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8089", "loopback address to listen on")
+	fs.BoolVar(&cfg.allowNonLoopback, "allow-non-loopback", false,
+		"accept a non-loopback --listen address: only inside a network of its own, such as make e2e's test cluster")
+	fs.StringVar(&cfg.tlsCert, "tls-cert-file", "", "PEM certificate (chain) to serve https with; needs --tls-key-file")
+	fs.StringVar(&cfg.tlsKey, "tls-key-file", "", "PEM private key of --tls-cert-file")
 	fs.DurationVar(&cfg.lifetime, "lifetime", 2*time.Minute, "lifetime of issued tokens")
 	fs.Var(&partners, "partner", "clientID:username:password of a password-grant user (repeatable)")
 	fs.Var(&clients, "client", "clientID:secret of a client_credentials client (repeatable)")
@@ -85,8 +95,13 @@ func parseFlags(args []string, output io.Writer) (config, error) {
 	if cfg.lifetime < time.Second {
 		return config{}, errors.New("--lifetime must be at least 1s")
 	}
-	if err := checkLoopback(cfg.listen); err != nil {
-		return config{}, err
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return config{}, errors.New("--tls-cert-file and --tls-key-file go together")
+	}
+	if !cfg.allowNonLoopback {
+		if err := checkLoopback(cfg.listen); err != nil {
+			return config{}, err
+		}
 	}
 	for i, v := range partners {
 		f, ok := splitN(v, 3)
@@ -150,11 +165,21 @@ func run(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger) 
 		e.AddAccount(a)
 	}
 	srv := &http.Server{Handler: adminHandler(e), ReadHeaderTimeout: 10 * time.Second}
-	logger.Info("cyclr emulator listening", "url", "http://"+ln.Addr().String(), "lifetime", cfg.lifetime,
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+	}
+	logger.Info("cyclr emulator listening", "url", scheme+"://"+ln.Addr().String(), "lifetime", cfg.lifetime,
 		"partners", len(cfg.partners), "clients", len(cfg.clients), "accounts", len(cfg.accounts))
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() {
+		if cfg.tlsCert != "" {
+			served <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-served:
 		return err

@@ -51,6 +51,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "all interfaces", args: []string{"--listen", ":8089"}, wantErr: "non-loopback"},
 		{name: "public address", args: []string{"--listen", "10.0.0.1:8089"}, wantErr: "non-loopback"},
 		{name: "no port", args: []string{"--listen", "127.0.0.1"}, wantErr: "--listen"},
+		{name: "all interfaces when allowed", args: []string{"--listen", ":8089", "--allow-non-loopback"},
+			want: config{listen: ":8089", allowNonLoopback: true, lifetime: 2 * time.Minute}},
+		{name: "tls certificate without key", args: []string{"--tls-cert-file", "c.pem"}, wantErr: "go together"},
 		{name: "partner without password", args: []string{"--partner", "pc:alice"}, wantErr: "--partner #1"},
 		{name: "partner with empty field", args: []string{"--partner", "pc::secret-pw"}, wantErr: "--partner #1"},
 		{name: "client without secret", args: []string{"--client", "cc"}, wantErr: "--client #1"},
@@ -73,7 +76,7 @@ func TestParseFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.listen != tt.want.listen || got.lifetime != tt.want.lifetime ||
+			if got.listen != tt.want.listen || got.allowNonLoopback != tt.want.allowNonLoopback || got.lifetime != tt.want.lifetime ||
 				!slices.Equal(got.partners, tt.want.partners) || !slices.Equal(got.clients, tt.want.clients) ||
 				!slices.Equal(got.accounts, tt.want.accounts) {
 				t.Errorf("got %+v, want %+v", got, tt.want)

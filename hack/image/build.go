@@ -25,21 +25,18 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// managerPackage is the manager's main package, relative to the module root.
-const managerPackage = "./cmd"
-
-// buildManager cross-builds the manager for platform into dir and returns
+// build cross-builds c for platform into dir and returns
 // the binary's path. The flags are the Dockerfile's: static (no cgo, so it
 // runs on an image without a libc), no local paths (-trimpath: the bytes do
 // not depend on where the tree is checked out) and no symbol or DWARF tables
 // (-s -w: a smaller image).
-func buildManager(platform v1.Platform, dir string) (string, error) {
-	binary := filepath.Join(dir, "manager-"+platform.OS+"-"+platform.Architecture)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, managerPackage)
+func build(c command, platform v1.Platform, dir string) (string, error) {
+	binary := filepath.Join(dir, c.binary+"-"+platform.OS+"-"+platform.Architecture)
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary, c.pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+platform.OS, "GOARCH="+platform.Architecture)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s for %s: %w", managerPackage, platform, err)
+		return "", fmt.Errorf("go build %s for %s: %w", c.pkg, platform, err)
 	}
 	return binary, nil
 }

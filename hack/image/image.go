@@ -42,10 +42,10 @@ func (m metadata) labels() map[string]string {
 	}
 }
 
-// managerImage is the manager built for platform, on nothing (FROM scratch),
-// run as the nonroot user from /.
-func managerImage(binaryPath string, platform v1.Platform, m metadata) (v1.Image, error) {
-	layer, err := managerLayer(binaryPath, m.created)
+// commandImage is the command built for platform (binaryPath), as /name on
+// nothing (FROM scratch), run as the nonroot user from /.
+func commandImage(binaryPath, name string, platform v1.Platform, m metadata) (v1.Image, error) {
+	layer, err := commandLayer(binaryPath, name, m.created)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func managerImage(binaryPath string, platform v1.Platform, m metadata) (v1.Image
 		Created:      v1.Time{Time: m.created},
 		Config: v1.Config{
 			User:       "65532:65532",
-			Entrypoint: []string{"/manager"},
+			Entrypoint: []string{"/" + name},
 			WorkingDir: "/",
 			Labels:     m.labels(),
 		},
@@ -68,7 +68,7 @@ func managerImage(binaryPath string, platform v1.Platform, m metadata) (v1.Image
 		Layer: layer,
 		History: v1.History{
 			Created:   v1.Time{Time: m.created},
-			CreatedBy: "hack/image: /manager, /etc/passwd, /etc/group",
+			CreatedBy: "hack/image: /" + name + ", /etc/passwd, /etc/group",
 		},
 	})
 }

@@ -39,10 +39,10 @@ import (
 //go:embed rootfs/etc/passwd rootfs/etc/group
 var rootfs embed.FS
 
-// managerLayer returns the image's single layer: /etc/passwd, /etc/group and
-// /manager, owned by root, every time stamp set to created so that the same
-// binary gives the same layer digest.
-func managerLayer(binaryPath string, created time.Time) (v1.Layer, error) {
+// commandLayer returns the image's single layer: /etc/passwd, /etc/group and
+// the binary as /name, owned by root, every time stamp set to created so that
+// the same binary gives the same layer digest.
+func commandLayer(binaryPath, name string, created time.Time) (v1.Layer, error) {
 	binary, err := os.ReadFile(binaryPath)
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func managerLayer(binaryPath string, created time.Time) (v1.Layer, error) {
 		}
 		entries = append(entries, tarEntry{name: name, mode: 0o644, data: data})
 	}
-	entries = append(entries, tarEntry{name: "manager", mode: 0o755, data: binary})
+	entries = append(entries, tarEntry{name: name, mode: 0o755, data: binary})
 	var buf bytes.Buffer
 	if err := writeTar(&buf, created, entries); err != nil {
 		return nil, fmt.Errorf("layer: %w", err)

@@ -22,7 +22,9 @@ limitations under the License.
 //
 // For each platform it cross-builds a static ./cmd and puts it in one layer
 // with a minimal /etc/passwd and /etc/group (nothing else: no base image, no
-// shell; the CA roots are compiled into the manager). The output is an OCI
+// shell; the CA roots are compiled into the manager). -package and -binary
+// build another command the same way (make e2e's emulator, consumer and pause
+// images). The output is an OCI
 // image layout as a tar file whose index.json names the image, so that
 // `ctr -n k8s.io images import` registers it under -ref. The same sources,
 // revision and timestamp, built with the same Go, give the same bytes.
@@ -47,7 +49,14 @@ type options struct {
 	ref       name.Tag
 	out       string
 	platforms []v1.Platform
+	command   command
 	meta      metadata
+}
+
+// command is the Go main package the image runs, and its name in the image: /<binary>.
+type command struct {
+	pkg    string
+	binary string
 }
 
 // metadata is what the image says about itself: its labels and timestamps.
@@ -76,6 +85,8 @@ func parseOptions(args []string) (options, error) {
 		"the tag is the version label")
 	out := fs.String("out", "", "path of the OCI layout tar file to write (required)")
 	platforms := fs.String("platforms", "linux/amd64,linux/arm64", "comma-separated os/arch list")
+	pkg := fs.String("package", "./cmd", "main package to build, relative to the module root")
+	binary := fs.String("binary", "manager", "file name of the command in the image's root, its entrypoint")
 	revision := fs.String("revision", "", "source revision label (default: git rev-parse HEAD)")
 	source := fs.String("source", "https://github.com/cyclr-operator/cyclr-token-operator", "source repository label")
 	epoch := fs.String("source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"),
@@ -112,6 +123,7 @@ func parseOptions(args []string) (options, error) {
 		ref:       tag,
 		out:       *out,
 		platforms: plats,
+		command:   command{pkg: *pkg, binary: *binary},
 		meta: metadata{
 			version:  tag.TagStr(),
 			revision: *revision,
@@ -151,11 +163,11 @@ func run(opts options) error {
 
 	var images []platformImage
 	for _, platform := range opts.platforms {
-		binary, err := buildManager(platform, workDir)
+		binary, err := build(opts.command, platform, workDir)
 		if err != nil {
 			return err
 		}
-		img, err := managerImage(binary, platform, opts.meta)
+		img, err := commandImage(binary, opts.command.binary, platform, opts.meta)
 		if err != nil {
 			return fmt.Errorf("%s image: %w", platform, err)
 		}

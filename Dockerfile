@@ -1,5 +1,7 @@
-# The manager image: a static binary on distroless, running as the nonroot user.
+# The manager image for Docker users. `make image` (hack/image) builds the same image without a
+# container engine; this file stays for those who have one:
 #
+#   docker build --build-arg VERSION=<tag> --build-arg REVISION=$(git rev-parse HEAD) -t <image> .
 #   make docker-build IMG=<registry>/cyclr-token-operator:<tag>
 #
 # Override BASE_IMAGE to build from another registry, e.g. docker.io/library/golang:1.26
@@ -15,7 +17,8 @@ COPY go.mod go.mod
 COPY go.sum go.sum
 RUN go mod download
 
-# Copy the Go source (.dockerignore keeps only *.go outside tests, go.mod and go.sum).
+# Copy the Go source (.dockerignore keeps only *.go outside tests, go.mod, go.sum and
+# hack/image/rootfs).
 COPY . .
 
 # A static binary (no cgo), built for the platform being targeted: GOARCH has no default, so
@@ -23,11 +26,22 @@ COPY . .
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags="-s -w" -o manager ./cmd
 
-# distroless/static: no shell, no package manager, CA certificates included (Cyclr is https).
-# Refer to https://github.com/GoogleContainerTools/distroless for more details
-FROM gcr.io/distroless/static:nonroot
-WORKDIR /
-COPY --from=builder /workspace/manager .
+# Nothing under the manager: no shell, no package manager, and no base image to pull. The CA
+# roots for Cyclr's https are compiled into the binary (golang.org/x/crypto/x509roots/fallback,
+# imported by cmd/main.go), so no CA bundle is needed either. /etc/passwd and /etc/group name
+# the nonroot user 65532; hack/image puts the same files in its layer.
+FROM scratch
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="cyclr-token-operator" \
+      org.opencontainers.image.description="Keeps Cyclr API tokens fresh in Kubernetes Secrets" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/cyclr-operator/cyclr-token-operator" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+COPY hack/image/rootfs/ /
+COPY --from=builder /workspace/manager /manager
 USER 65532:65532
+WORKDIR /
 
 ENTRYPOINT ["/manager"]

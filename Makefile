@@ -44,8 +44,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate WebhookConfiguration, ClusterRole and CustomResourceDefinition objects.
+manifests: controller-gen ## Generate WebhookConfiguration, ClusterRole and CustomResourceDefinition objects; copy what the Helm chart takes from config/ into it.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	hack/sync-chart-files.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate code containing DeepCopy, DeepCopyInto, and DeepCopyObject method implementations.
@@ -65,8 +66,8 @@ vet: ## Run go vet against code.
 UNIT_PKGS = $(shell go list ./... | grep -v '/test/')
 
 .PHONY: test
-test: manifests generate fmt vet control-plane kustomize ## Run all tests: unit, then against a real kube-apiserver and etcd (built from source by hack/).
-	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -coverprofile cover.out -timeout 20m
+test: manifests generate fmt vet control-plane kustomize helm ## Run all tests: unit, then against a real kube-apiserver and etcd (built from source by hack/).
+	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" KUSTOMIZE="$(KUSTOMIZE)" HELM="$(HELM)" go test ./... -coverprofile cover.out -timeout 20m
 	$(MAKE) fuzz
 
 .PHONY: test-unit
@@ -77,9 +78,9 @@ test-unit: ## Run every test that needs no control plane (seconds on a warm cach
 verify: manifests generate ## Fail when generated files, go.mod/go.sum or formatting differ from what is committed.
 	go mod tidy
 	@bad="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$bad" ]; then echo "verify: not gofmt-ed:"; echo "$$bad"; exit 1; fi
-	@if [ -n "$$(git status --porcelain -- api config go.mod go.sum)" ]; then \
+	@if [ -n "$$(git status --porcelain -- api config charts go.mod go.sum)" ]; then \
 		echo "verify: regenerating or tidying changed these files; run 'make manifests generate' and 'go mod tidy', then commit:"; \
-		git status --porcelain -- api config go.mod go.sum; git diff --stat -- api config go.mod go.sum; exit 1; fi
+		git status --porcelain -- api config charts go.mod go.sum; git diff --stat -- api config charts go.mod go.sum; exit 1; fi
 
 FUZZTIME ?= 10s
 .PHONY: fuzz
@@ -205,6 +206,7 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 ENVTEST ?= $(LOCALBIN)/setup-envtest
 GOLANGCI_LINT = $(LOCALBIN)/golangci-lint
+HELM ?= $(LOCALBIN)/helm
 
 ## Tool Versions
 KUSTOMIZE_VERSION ?= v5.8.1
@@ -216,6 +218,9 @@ ENVTEST_VERSION ?= v0.25.1
 CONTROL_PLANE = $(shell hack/build-control-plane.sh 2>/dev/null)
 
 GOLANGCI_LINT_VERSION ?= v2.15.0
+# Helm 4 builds with this Go through the module proxy (go install); its `version` prints v4.3
+# because go install sets no version ldflags.
+HELM_VERSION ?= v4.3.1
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
 $(KUSTOMIZE): $(LOCALBIN)
@@ -230,6 +235,11 @@ $(CONTROLLER_GEN): $(LOCALBIN)
 envtest: $(ENVTEST) ## Install setup-envtest (pinned; for use where its downloads are reachable).
 $(ENVTEST): $(LOCALBIN)
 	$(call go-install-tool,$(ENVTEST),sigs.k8s.io/controller-runtime/tools/setup-envtest,$(ENVTEST_VERSION))
+
+.PHONY: helm
+helm: $(HELM) ## Download helm locally if necessary.
+$(HELM): $(LOCALBIN)
+	$(call go-install-tool,$(HELM),helm.sh/helm/v4/cmd/helm,$(HELM_VERSION))
 
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Download golangci-lint locally if necessary.
@@ -264,3 +274,56 @@ bench: control-plane ## Measure the operator under load (bin/manager, a real API
 .PHONY: test-reliability
 test-reliability: control-plane ## Run the reliability tests only: crash between Cyclr and the write, leader election, conflicts, hostile input, leaks, RBAC.
 	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go test ./test/reliability -count=1 -timeout 10m
+
+##@ Image and release
+
+# The image is built without a container engine: hack/image cross-builds ./cmd and writes an OCI
+# image layout tar (linux/amd64 + linux/arm64) that `ctr -n k8s.io images import` names
+# $(IMAGE_REF). The chart's default image is the same repository. See docs/development.md.
+IMAGE_REPO ?= ghcr.io/cyclr-operator/cyclr-token-operator
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+# The image tag and chart version; by default git's description of HEAD (a tag or the commit).
+# Evaluated once, so that every file of one run carries the same one.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+endif
+IMAGE_REF = $(IMAGE_REPO):$(VERSION)
+IMAGE_ARCHIVE = dist/cyclr-token-operator-$(VERSION).oci.tar
+SBOM = dist/cyclr-token-operator-$(VERSION).cdx.json
+# Semantic version without a leading v or +build metadata: it is an image tag and a chart version.
+RELEASE_VERSION_PATTERN = ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$
+
+CYCLONEDX_GOMOD ?= $(LOCALBIN)/cyclonedx-gomod
+CYCLONEDX_GOMOD_VERSION ?= v1.10.0
+
+.PHONY: image
+image: ## Build the manager's OCI image (IMAGE_PLATFORMS, no container engine): dist/cyclr-token-operator-<VERSION>.oci.tar.
+	go run ./hack/image -ref "$(IMAGE_REF)" -platforms "$(IMAGE_PLATFORMS)" -out "$(IMAGE_ARCHIVE)"
+
+.PHONY: sbom
+sbom: cyclonedx-gomod ## Write the manager's CycloneDX SBOM (JSON) beside the image: dist/cyclr-token-operator-<VERSION>.cdx.json.
+	CYCLONEDX_GOMOD="$(CYCLONEDX_GOMOD)" hack/sbom.sh "$(SBOM)"
+	@echo "$(SBOM)"
+
+# install.yaml is built from a temporary overlay in dist/ that sets the image, so that
+# config/manager/kustomization.yaml (which build-installer edits) is left as it is. (kustomize
+# takes no absolute path to a base, hence dist/ rather than /tmp.)
+.PHONY: release
+release: ## Build release VERSION=x.y.z into dist/: image archive, SBOM, install.yaml, Helm chart.
+	@if [ "$(origin VERSION)" = file ]; then echo "release: say which version: make release VERSION=x.y.z"; exit 1; fi
+	@[[ "$(VERSION)" =~ $(RELEASE_VERSION_PATTERN) ]] || { echo "release: VERSION=$(VERSION) is not x.y.z or x.y.z-prerelease" \
+		"(semantic version, no leading v, no +build metadata): it becomes the image tag and the chart version"; exit 1; }
+	@if [ -n "$$(git status --porcelain)" ]; then \
+		echo "release: warning: uncommitted changes; the image's revision label names HEAD, $$(git rev-parse --short HEAD)"; fi
+	$(MAKE) image sbom kustomize helm
+	@overlay="$$(mktemp -d dist/.install-overlay.XXXXXX)"; trap 'rm -rf "$$overlay"' EXIT; \
+	(cd "$$overlay" && "$(KUSTOMIZE)" create --resources ../../config/default && \
+		"$(KUSTOMIZE)" edit set image controller="$(IMAGE_REF)"); \
+	"$(KUSTOMIZE)" build "$$overlay" > dist/install.yaml
+	"$(HELM)" package charts/cyclr-token-operator --version "$(VERSION)" --app-version "$(VERSION)" -d dist/
+	@ls -l "$(IMAGE_ARCHIVE)" "$(SBOM)" dist/install.yaml "dist/cyclr-token-operator-$(VERSION).tgz"
+
+.PHONY: cyclonedx-gomod
+cyclonedx-gomod: $(CYCLONEDX_GOMOD) ## Download cyclonedx-gomod locally if necessary.
+$(CYCLONEDX_GOMOD): $(LOCALBIN)
+	$(call go-install-tool,$(CYCLONEDX_GOMOD),github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod,$(CYCLONEDX_GOMOD_VERSION))

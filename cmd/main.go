@@ -18,11 +18,15 @@ package main
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"os"
 	"strings"
 	"time"
 
+	// Mozilla's CA roots compiled in: the image holds no CA bundle (FROM scratch), and
+	// crypto/x509 uses these only where the system has none.
+	_ "golang.org/x/crypto/x509roots/fallback"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -52,7 +56,7 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr, pprofAddr, namespaces, allowedHosts string
+	var metricsAddr, probeAddr, pprofAddr, namespaces, allowedHosts, extraCAFile string
 	var metricsCertPath, metricsCertName, metricsCertKey string
 	var enableLeaderElection, secureMetrics, enableHTTP2 bool
 	var maxConcurrent, cyclrBurst int
@@ -79,6 +83,9 @@ func main() {
 	flag.StringVar(&allowedHosts, "allowed-api-hosts", strings.Join(cyclr.DefaultAPIHosts, ","),
 		"Comma-separated API hosts a CyclrCredential may send its login to: host, host:port or *.domain. "+
 			"Loopback hosts only when listed; plain http only to a listed loopback host.")
+	flag.StringVar(&extraCAFile, "extra-ca-file", "",
+		"PEM bundle of CA certificates trusted for Cyclr's TLS besides the system roots "+
+			"(a private Cyclr instance with a private CA).")
 	flag.DurationVar(&minRefreshInterval, "min-refresh-interval", policy.DefaultMinRefreshInterval,
 		"Least time between two token requests of one CyclrCredential, manual refresh requests included; "+
 			"a token that lives shorter is refused as an invalid response.")
@@ -104,6 +111,13 @@ func main() {
 		setupLog.Error(err, "Invalid --allowed-api-hosts")
 		os.Exit(1)
 	}
+	var cyclrRoots *x509.CertPool // nil: the system roots
+	if extraCAFile != "" {
+		if cyclrRoots, err = cyclr.LoadRootCAs(extraCAFile); err != nil {
+			setupLog.Error(err, "Invalid --extra-ca-file")
+			os.Exit(1)
+		}
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOptions,
@@ -120,7 +134,9 @@ func main() {
 	}
 
 	reconciler := controller.NewReconciler(mgr,
-		cyclr.NewClient(cyclr.Options{Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst, Hosts: hosts}), hosts)
+		cyclr.NewClient(cyclr.Options{
+			Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst, Hosts: hosts, RootCAs: cyclrRoots,
+		}), hosts)
 	reconciler.MinRefreshInterval = minRefreshInterval
 	if err := reconciler.SetupWithManager(mgr, controller.Options{Namespaces: watched, MaxConcurrentReconciles: maxConcurrent}); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "cyclrcredential")

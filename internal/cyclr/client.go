@@ -19,6 +19,7 @@ package cyclr
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,8 +56,12 @@ type Options struct {
 	// HTTPClient is copied, and the copy never follows redirects: a 307 would
 	// resend the credentials to wherever it points. Its Timeout, if any,
 	// applies on top of Options.Timeout. Its Transport is used as it is: the
-	// bound on response headers (16 KiB) applies only to the default one.
+	// bound on response headers (16 KiB) and RootCAs apply only to the
+	// default one.
 	HTTPClient *http.Client
+	// RootCAs verifies Cyclr's certificate; nil means the system roots.
+	// LoadRootCAs builds it for --extra-ca-file.
+	RootCAs *x509.CertPool
 	// Clock stamps IssuedAt and drives the rate limit; default
 	// clock.RealClock{}. A fake clock that stands still never refills it.
 	Clock clock.PassiveClock
@@ -96,7 +101,7 @@ func NewClient(o Options) *Client {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
-	hc := newHTTPClient()
+	hc := newHTTPClient(o.RootCAs)
 	if o.HTTPClient != nil {
 		hc = new(*o.HTTPClient)
 	}
@@ -114,11 +119,11 @@ func NewClient(o Options) *Client {
 // newHTTPClient starts from http.DefaultTransport (proxy from the
 // environment, dial and TLS handshake timeouts) and keeps more idle
 // connections per host, since nearly every request goes to the same host.
-func newHTTPClient() *http.Client {
+func newHTTPClient(rootCAs *x509.CertPool) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = DefaultBurst
 	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
-	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: rootCAs}
 	return &http.Client{Transport: t}
 }
 

@@ -26,12 +26,8 @@ package install
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -42,7 +38,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -55,74 +50,6 @@ const (
 	serviceAccount    = "cyclr-token-operator-controller-manager"
 	fieldOwner        = client.FieldOwner("install-test")
 )
-
-// kustomize returns the pinned kustomize binary: $KUSTOMIZE (set by `make test`), else
-// bin/kustomize.
-func kustomize(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("KUSTOMIZE")
-	if bin == "" {
-		bin = filepath.Join(testenv.Root(), "bin", "kustomize")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("kustomize not found at %s: run 'make kustomize' (make test does), or set KUSTOMIZE", bin)
-	}
-	return bin
-}
-
-// render runs `kustomize build dir` and decodes the objects it prints.
-func render(t *testing.T, dir string) []*unstructured.Unstructured {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(kustomize(t), "build", dir)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr.String())
-	}
-	objs, err := decode(stdout.Bytes())
-	if err != nil {
-		t.Fatalf("decoding the output of kustomize build %s: %v", dir, err)
-	}
-	if len(objs) == 0 {
-		t.Fatalf("kustomize build %s rendered no objects", dir)
-	}
-	return objs
-}
-
-func decode(manifest []byte) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		err := dec.Decode(&u.Object)
-		if errors.Is(err, io.EOF) {
-			return objs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(u.Object) > 0 {
-			objs = append(objs, u)
-		}
-	}
-}
-
-func describe(u *unstructured.Unstructured) string {
-	if ns := u.GetNamespace(); ns != "" {
-		return fmt.Sprintf("%s %s/%s", u.GetKind(), ns, u.GetName())
-	}
-	return fmt.Sprintf("%s %s", u.GetKind(), u.GetName())
-}
-
-// find is the object of kind and name, in whatever namespace.
-func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
-	for _, u := range objs {
-		if u.GetKind() == kind && u.GetName() == name {
-			return u
-		}
-	}
-	return nil
-}
 
 // generatedRules are the manager's rules as controller-gen writes them.
 func generatedRules(t *testing.T) []rbacv1.PolicyRule {
@@ -138,40 +65,20 @@ func generatedRules(t *testing.T) []rbacv1.PolicyRule {
 	return role.Rules
 }
 
-// findIn is the object of kind and name in namespace.
-func findIn(objs []*unstructured.Unstructured, kind, namespace, name string) *unstructured.Unstructured {
-	for _, u := range objs {
-		if u.GetKind() == kind && u.GetNamespace() == namespace && u.GetName() == name {
-			return u
-		}
-	}
-	return nil
-}
-
-// convert turns an unstructured object into a typed one.
-func convert[T any](t *testing.T, u *unstructured.Unstructured) *T {
-	t.Helper()
-	out := new(T)
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {
-		t.Fatalf("converting %s: %v", describe(u), err)
-	}
-	return out
-}
-
 // TestInstallManifests checks dist/install.yaml's content without a cluster: namespace,
 // the manager's Deployment (restricted security context, leader election, probes, resources)
 // and RBAC no wider than what controller-gen generates.
 func TestInstallManifests(t *testing.T) {
-	objs := render(t, filepath.Join(testenv.Root(), "config", "default"))
+	objs := testenv.Kustomize(t, filepath.Join(testenv.Root(), "config", "default"))
 
 	kinds := map[string]int{}
 	for _, u := range objs {
 		kinds[u.GetKind()]++
 		if u.GetKind() == "NetworkPolicy" {
-			t.Errorf("unexpected %s: config/network-policy is not part of the installation", describe(u))
+			t.Errorf("unexpected %s: config/network-policy is not part of the installation", testenv.Describe(u))
 		}
 		if u.GetNamespace() != "" && u.GetNamespace() != operatorNamespace {
-			t.Errorf("%s: want namespace %s", describe(u), operatorNamespace)
+			t.Errorf("%s: want namespace %s", testenv.Describe(u), operatorNamespace)
 		}
 	}
 	for _, kind := range []string{"CustomResourceDefinition", "Namespace", "ServiceAccount", "ClusterRole",
@@ -180,13 +87,13 @@ func TestInstallManifests(t *testing.T) {
 			t.Errorf("no %s in the installation", kind)
 		}
 	}
-	if ns := find(objs, "Namespace", operatorNamespace); ns == nil {
+	if ns := testenv.Find(objs, "Namespace", operatorNamespace); ns == nil {
 		t.Errorf("no Namespace %s", operatorNamespace)
 	} else if got := ns.GetLabels()["pod-security.kubernetes.io/enforce"]; got != "restricted" {
 		t.Errorf("Namespace %s: pod-security.kubernetes.io/enforce = %q, want restricted", operatorNamespace, got)
 	}
 
-	u := find(objs, "Deployment", deploymentName)
+	u := testenv.Find(objs, "Deployment", deploymentName)
 	if u == nil {
 		t.Fatalf("no Deployment %s", deploymentName)
 	}
@@ -196,7 +103,7 @@ func TestInstallManifests(t *testing.T) {
 
 func checkDeployment(t *testing.T, u *unstructured.Unstructured) {
 	t.Helper()
-	pod := convert[podTemplateHolder](t, u).Spec.Template.Spec
+	pod := testenv.PodTemplate(t, u).Spec
 	if pod.ServiceAccountName != serviceAccount {
 		t.Errorf("serviceAccountName = %q, want %s", pod.ServiceAccountName, serviceAccount)
 	}
@@ -259,25 +166,17 @@ func checkDeployment(t *testing.T, u *unstructured.Unstructured) {
 	}
 }
 
-// podTemplateHolder decodes the parts of a Deployment the checks need, without importing
-// the apps/v1 types for one field.
-type podTemplateHolder struct {
-	Spec struct {
-		Template corev1.PodTemplateSpec `json:"template"`
-	} `json:"spec"`
-}
-
 // checkRBAC: the manager's ClusterRole is exactly config/rbac/role.yaml (what controller-gen
 // generates from the +kubebuilder:rbac markers), the leader-election Role only touches Leases
 // and events, and no role of the operator's uses wildcards.
 func checkRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 	t.Helper()
 	generated := generatedRules(t)
-	u := find(objs, "ClusterRole", "cyclr-token-operator-manager-role")
+	u := testenv.Find(objs, "ClusterRole", "cyclr-token-operator-manager-role")
 	if u == nil {
 		t.Fatal("no ClusterRole cyclr-token-operator-manager-role")
 	}
-	if got := convert[rbacv1.ClusterRole](t, u); !reflect.DeepEqual(got.Rules, generated) {
+	if got := testenv.Convert[rbacv1.ClusterRole](t, u); !reflect.DeepEqual(got.Rules, generated) {
 		t.Errorf("the installed manager ClusterRole differs from config/rbac/role.yaml:\n got %+v\nwant %+v", got.Rules, generated)
 	}
 	for _, rule := range generated {
@@ -289,19 +188,19 @@ func checkRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 		if u.GetKind() != "ClusterRole" && u.GetKind() != "Role" {
 			continue
 		}
-		role := convert[rbacv1.ClusterRole](t, u) // Role has the same rules field
+		role := testenv.Convert[rbacv1.ClusterRole](t, u) // Role has the same rules field
 		isHelper := strings.HasSuffix(u.GetName(), "-admin-role")
 		for _, rule := range role.Rules {
 			if !isHelper && (slices.Contains(rule.Verbs, "*") || slices.Contains(rule.Resources, "*") || slices.Contains(rule.APIGroups, "*")) {
-				t.Errorf("%s has a wildcard rule: %+v", describe(u), rule)
+				t.Errorf("%s has a wildcard rule: %+v", testenv.Describe(u), rule)
 			}
 		}
 	}
-	le := find(objs, "Role", "cyclr-token-operator-leader-election-role")
+	le := testenv.Find(objs, "Role", "cyclr-token-operator-leader-election-role")
 	if le == nil {
 		t.Fatal("no leader election Role")
 	}
-	for _, rule := range convert[rbacv1.Role](t, le).Rules {
+	for _, rule := range testenv.Convert[rbacv1.Role](t, le).Rules {
 		for _, res := range rule.Resources {
 			if res != "leases" && res != "events" {
 				t.Errorf("the leader election Role grants %s: only leases (and events) are needed", res)
@@ -313,85 +212,23 @@ func checkRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 // TestInstallApplies sends every object of the installation, the samples and the demo's
 // objects to a real API server.
 func TestInstallApplies(t *testing.T) {
-	install := render(t, filepath.Join(testenv.Root(), "config", "default"))
-	samples := render(t, filepath.Join(testenv.Root(), "config", "samples"))
-	demo := render(t, filepath.Join(testenv.Root(), "hack", "demo"))
+	install := testenv.Kustomize(t, filepath.Join(testenv.Root(), "config", "default"))
+	samples := testenv.Kustomize(t, filepath.Join(testenv.Root(), "config", "samples"))
+	demo := testenv.Kustomize(t, filepath.Join(testenv.Root(), "hack", "demo"))
 
 	k8s := testenv.StartSuite(t).Client
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	// CRDs and Namespaces for real: the dry-run of what lives in them needs them to exist.
-	var rest []*unstructured.Unstructured
-	for _, u := range install {
-		switch u.GetKind() {
-		case "CustomResourceDefinition", "Namespace":
-			if err := k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), fieldOwner, client.ForceOwnership); err != nil {
-				t.Fatalf("applying %s: %v", describe(u), err)
-			}
-			if u.GetKind() == "CustomResourceDefinition" {
-				waitEstablished(ctx, t, k8s, u.GetName())
-			}
-		default:
-			rest = append(rest, u)
-		}
-	}
-	if len(rest) == 0 {
+	if rest := testenv.DryRunInstall(ctx, t, k8s, fieldOwner, install); len(rest) == 0 {
 		t.Fatal("nothing besides CRDs and Namespaces in the installation")
 	}
-	for _, u := range rest {
-		dryRunApply(ctx, t, k8s, u)
-	}
-
-	// The manager's pod must pass the "restricted" Pod Security Standard that its namespace
-	// enforces. First show that this API server enforces it at all.
-	bare := &corev1.Pod{}
-	bare.Name, bare.Namespace = "pod-security-control", operatorNamespace
-	bare.Spec.Containers = []corev1.Container{{Name: "c", Image: "example.com/c"}}
-	if err := k8s.Create(ctx, bare, client.DryRunAll); err == nil {
-		t.Errorf("a pod without a security context was admitted into %s: is Pod Security admission enforced there?", operatorNamespace)
-	}
-	template := convert[podTemplateHolder](t, find(install, "Deployment", deploymentName)).Spec.Template
-	pod := &corev1.Pod{ObjectMeta: template.ObjectMeta, Spec: template.Spec}
-	pod.Name, pod.Namespace = "manager-pod-security", operatorNamespace
-	if err := k8s.Create(ctx, pod, client.DryRunAll); err != nil {
-		t.Errorf("the manager's pod template is refused in %s (restricted): %v", operatorNamespace, err)
-	}
+	testenv.DryRunRestrictedPod(ctx, t, k8s, testenv.Find(install, "Deployment", deploymentName))
 
 	// Samples and demo objects, into an existing namespace.
 	for _, u := range append(samples, demo...) {
 		u.SetNamespace("default")
-		dryRunApply(ctx, t, k8s, u)
-	}
-}
-
-func dryRunApply(ctx context.Context, t *testing.T, k8s client.Client, u *unstructured.Unstructured) {
-	t.Helper()
-	err := k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), fieldOwner, client.ForceOwnership, client.DryRunAll)
-	if err != nil {
-		t.Errorf("%s was rejected: %v", describe(u), err)
-	}
-}
-
-func waitEstablished(ctx context.Context, t *testing.T, k8s client.Client, name string) {
-	t.Helper()
-	crd := &unstructured.Unstructured{}
-	crd.SetAPIVersion("apiextensions.k8s.io/v1")
-	crd.SetKind("CustomResourceDefinition")
-	for {
-		if err := k8s.Get(ctx, client.ObjectKey{Name: name}, crd); err == nil {
-			conditions, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
-			for _, c := range conditions {
-				if m, ok := c.(map[string]any); ok && m["type"] == "Established" && m["status"] == "True" {
-					return
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("CRD %s not Established", name)
-		case <-time.After(100 * time.Millisecond):
-		}
+		testenv.DryRunApply(ctx, t, k8s, fieldOwner, u)
 	}
 }
 
@@ -416,10 +253,10 @@ func TestPrometheusOverlay(t *testing.T) {
 	if err := os.WriteFile(path, []byte(enabled), fs.FileMode(0o644)); err != nil {
 		t.Fatal(err)
 	}
-	objs := render(t, filepath.Join(dir, "default"))
+	objs := testenv.Kustomize(t, filepath.Join(dir, "default"))
 
-	monitor := find(objs, "ServiceMonitor", "cyclr-token-operator-controller-manager-metrics-monitor")
-	service := find(objs, "Service", "cyclr-token-operator-controller-manager-metrics-service")
+	monitor := testenv.Find(objs, "ServiceMonitor", "cyclr-token-operator-controller-manager-metrics-monitor")
+	service := testenv.Find(objs, "Service", "cyclr-token-operator-controller-manager-metrics-service")
 	if monitor == nil || service == nil {
 		t.Fatalf("want the ServiceMonitor and the metrics Service, got monitor=%v service=%v", monitor != nil, service != nil)
 	}

@@ -19,7 +19,6 @@ package install
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -55,14 +54,14 @@ const unwatchedNamespace = "other"
 // team-a and team-b, may touch Secrets there and nowhere else, with exactly the rules
 // controller-gen generates, and is otherwise config/default's manager.
 func TestNamespacedManifests(t *testing.T) {
-	objs := render(t, filepath.Join(testenv.Root(), "config", "namespaced"))
+	objs := testenv.Kustomize(t, filepath.Join(testenv.Root(), "config", "namespaced"))
 
-	u := find(objs, "Deployment", deploymentName)
+	u := testenv.Find(objs, "Deployment", deploymentName)
 	if u == nil {
 		t.Fatalf("no Deployment %s", deploymentName)
 	}
 	checkDeployment(t, u) // config/default's checks, --leader-elect included
-	args := convert[podTemplateHolder](t, u).Spec.Template.Spec.Containers[0].Args
+	args := testenv.PodTemplate(t, u).Spec.Containers[0].Args
 	if want := "--namespaces=" + strings.Join(watchedNamespaces, ","); !slices.Contains(args, want) {
 		t.Errorf("manager args %q lack %s", args, want)
 	}
@@ -70,7 +69,7 @@ func TestNamespacedManifests(t *testing.T) {
 	clusterRoles := map[string][]rbacv1.PolicyRule{}
 	for _, u := range objs {
 		if u.GetKind() == "ClusterRole" {
-			clusterRoles[u.GetName()] = convert[rbacv1.ClusterRole](t, u).Rules
+			clusterRoles[u.GetName()] = testenv.Convert[rbacv1.ClusterRole](t, u).Rules
 		}
 	}
 	var secretNamespaces []string
@@ -78,18 +77,18 @@ func TestNamespacedManifests(t *testing.T) {
 		switch u.GetKind() {
 		case "ClusterRole":
 			if grantsSecrets(clusterRoles[u.GetName()]) {
-				t.Errorf("%s grants access to Secrets", describe(u))
+				t.Errorf("%s grants access to Secrets", testenv.Describe(u))
 			}
 		case "ClusterRoleBinding", "RoleBinding":
 			// A binding to a ClusterRole not in the installation (cluster-admin, edit, ...)
 			// could grant Secrets.
-			if ref := convert[rbacv1.RoleBinding](t, u).RoleRef; ref.Kind == "ClusterRole" {
+			if ref := testenv.Convert[rbacv1.RoleBinding](t, u).RoleRef; ref.Kind == "ClusterRole" {
 				if _, ok := clusterRoles[ref.Name]; !ok {
-					t.Errorf("%s binds ClusterRole %s, which the installation does not define", describe(u), ref.Name)
+					t.Errorf("%s binds ClusterRole %s, which the installation does not define", testenv.Describe(u), ref.Name)
 				}
 			}
 		case "Role":
-			if grantsSecrets(convert[rbacv1.Role](t, u).Rules) {
+			if grantsSecrets(testenv.Convert[rbacv1.Role](t, u).Rules) {
 				secretNamespaces = append(secretNamespaces, u.GetNamespace())
 			}
 		}
@@ -101,22 +100,22 @@ func TestNamespacedManifests(t *testing.T) {
 
 	generated := generatedRules(t)
 	for _, ns := range watchedNamespaces {
-		role := findIn(objs, "Role", ns, "cyclr-token-operator-manager-role")
+		role := testenv.FindIn(objs, "Role", ns, "cyclr-token-operator-manager-role")
 		if role == nil {
 			t.Errorf("no manager Role in %s", ns)
-		} else if got := convert[rbacv1.Role](t, role).Rules; !reflect.DeepEqual(got, generated) {
+		} else if got := testenv.Convert[rbacv1.Role](t, role).Rules; !reflect.DeepEqual(got, generated) {
 			t.Errorf("the manager Role in %s differs from config/rbac/role.yaml:\n got %+v\nwant %+v", ns, got, generated)
 		}
-		binding := findIn(objs, "RoleBinding", ns, "cyclr-token-operator-manager-rolebinding")
+		binding := testenv.FindIn(objs, "RoleBinding", ns, "cyclr-token-operator-manager-rolebinding")
 		want := []rbacv1.Subject{{Kind: "ServiceAccount", Name: serviceAccount, Namespace: operatorNamespace}}
 		if binding == nil {
 			t.Errorf("no manager RoleBinding in %s", ns)
-		} else if rb := convert[rbacv1.RoleBinding](t, binding); rb.RoleRef.Kind != "Role" ||
+		} else if rb := testenv.Convert[rbacv1.RoleBinding](t, binding); rb.RoleRef.Kind != "Role" ||
 			rb.RoleRef.Name != "cyclr-token-operator-manager-role" || !reflect.DeepEqual(rb.Subjects, want) {
 			t.Errorf("the manager RoleBinding in %s binds %+v to %+v, want the manager Role to %+v", ns, rb.RoleRef, rb.Subjects, want)
 		}
 	}
-	if findIn(objs, "Role", operatorNamespace, "cyclr-token-operator-leader-election-role") == nil {
+	if testenv.FindIn(objs, "Role", operatorNamespace, "cyclr-token-operator-leader-election-role") == nil {
 		t.Errorf("no leader election Role in %s", operatorNamespace)
 	}
 }
@@ -136,30 +135,15 @@ func grantsSecrets(rules []rbacv1.PolicyRule) bool {
 // and checks, in both installations, that the policy selects the manager's pods and allows
 // egress to DNS, HTTPS and the API server's 6443 only.
 func TestNamespacedNetworkPolicy(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(testenv.Root(), "config"))); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "default", "kustomization.yaml")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	added := strings.Replace(string(raw), "\n- ../manager\n", "\n- ../manager\n- ../network-policy\n", 1)
-	if added == string(raw) {
-		t.Fatal("config/default/kustomization.yaml has no '- ../manager' line to add to")
-	}
-	if err := os.WriteFile(path, []byte(added), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := testenv.ConfigWith(t, "../network-policy")
 	for _, overlay := range []string{"default", "namespaced"} {
-		t.Run(overlay, func(t *testing.T) { checkNetworkPolicy(t, render(t, filepath.Join(dir, overlay))) })
+		t.Run(overlay, func(t *testing.T) { checkNetworkPolicy(t, testenv.Kustomize(t, filepath.Join(dir, overlay))) })
 	}
 }
 
 func checkNetworkPolicy(t *testing.T, objs []*unstructured.Unstructured) {
 	t.Helper()
-	u := find(objs, "NetworkPolicy", "cyclr-token-operator-controller-manager-egress")
+	u := testenv.Find(objs, "NetworkPolicy", "cyclr-token-operator-controller-manager-egress")
 	if u == nil {
 		t.Fatal("no NetworkPolicy cyclr-token-operator-controller-manager-egress")
 	}
@@ -167,7 +151,7 @@ func checkNetworkPolicy(t *testing.T, objs []*unstructured.Unstructured) {
 		t.Errorf("NetworkPolicy namespace %q, want %s", u.GetNamespace(), operatorNamespace)
 	}
 	selector, _, _ := unstructured.NestedStringMap(u.Object, "spec", "podSelector", "matchLabels")
-	labels := convert[podTemplateHolder](t, find(objs, "Deployment", deploymentName)).Spec.Template.Labels
+	labels := testenv.PodTemplate(t, testenv.Find(objs, "Deployment", deploymentName)).Labels
 	if len(selector) == 0 {
 		t.Error("the NetworkPolicy selects every pod of the namespace")
 	}
@@ -202,8 +186,8 @@ func checkNetworkPolicy(t *testing.T, objs []*unstructured.Unstructured) {
 // with exactly the installed permissions it serves team-a and team-b, and leaves a credential
 // in another namespace alone.
 func TestNamespacedOperator(t *testing.T) {
-	objs := render(t, filepath.Join(testenv.Root(), "config", "namespaced"))
-	sa := find(objs, "ServiceAccount", serviceAccount)
+	objs := testenv.Kustomize(t, filepath.Join(testenv.Root(), "config", "namespaced"))
+	sa := testenv.Find(objs, "ServiceAccount", serviceAccount)
 	if sa == nil {
 		t.Fatalf("no ServiceAccount %s", serviceAccount)
 	}
@@ -362,12 +346,7 @@ func applyAllButDeployment(ctx context.Context, t *testing.T, k8s client.Client,
 			if first(u) != pass || u.GetKind() == "Deployment" {
 				continue
 			}
-			if err := k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(u.DeepCopy()), fieldOwner, client.ForceOwnership); err != nil {
-				t.Fatalf("applying %s: %v", describe(u), err)
-			}
-			if u.GetKind() == "CustomResourceDefinition" {
-				waitEstablished(ctx, t, k8s, u.GetName())
-			}
+			testenv.Apply(ctx, t, k8s, fieldOwner, u)
 		}
 	}
 }

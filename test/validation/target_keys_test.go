@@ -24,8 +24,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
 
 // spec.target.keys and spec.target.formats: a spec the API server accepts must give a target
@@ -59,16 +57,8 @@ func TestTargetKeysAndFormatsAccepted(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := t.Context()
 			u := credential("keys-"+tc.name, targetSpec(tc.keys, tc.formats...))
-			if err := k8s.Create(ctx, u); err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			t.Cleanup(func() { _ = k8s.Delete(context.Background(), u) })
-			got := &authv1alpha1.CyclrCredential{}
-			if err := k8s.Get(ctx, client.ObjectKeyFromObject(u), got); err != nil {
-				t.Fatal(err)
-			}
+			got := createAccepted(t, u)
 			if len(got.Spec.Target.Keys) != len(tc.keys) {
 				t.Errorf("keys = %v, want %v", got.Spec.Target.Keys, tc.keys)
 			}

@@ -163,16 +163,8 @@ func TestValidCredentialsAccepted(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := t.Context()
 			u := credential("valid-"+tc.name, minimalSpec(tc.fields))
-			if err := k8s.Create(ctx, u); err != nil {
-				t.Fatalf("refused: %v", err)
-			}
-			t.Cleanup(func() { _ = k8s.Delete(context.Background(), u) })
-			got := &authv1alpha1.CyclrCredential{}
-			if err := k8s.Get(ctx, client.ObjectKeyFromObject(u), got); err != nil {
-				t.Fatal(err)
-			}
+			got := createAccepted(t, u)
 			if url, ok := tc.fields["apiURL"]; ok && got.Spec.APIURL != url {
 				t.Errorf("apiURL = %q, want %q", got.Spec.APIURL, url)
 			}
@@ -296,4 +288,19 @@ func TestUpdateIsValidatedToo(t *testing.T) {
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.apiURL:") {
 		t.Fatalf("update to a plain-http remote apiURL: err = %v, want Invalid naming spec.apiURL", err)
 	}
+}
+
+// createAccepted creates u, failing the test if the API server refuses it, deletes it when the
+// test ends, and returns it as the API server stored it (defaults filled in).
+func createAccepted(t *testing.T, u client.Object) *authv1alpha1.CyclrCredential {
+	t.Helper()
+	if err := k8s.Create(t.Context(), u); err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), u) })
+	got := &authv1alpha1.CyclrCredential{}
+	if err := k8s.Get(t.Context(), client.ObjectKeyFromObject(u), got); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -56,7 +56,7 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr, namespaces, allowedHosts, extraCAFile string
+	var metricsAddr, probeAddr, pprofAddr, namespaces, allowedHosts, extraCAFile string
 	var metricsCertPath, metricsCertName, metricsCertKey string
 	var enableLeaderElection, secureMetrics, enableHTTP2 bool
 	var maxConcurrent, cyclrBurst int
@@ -65,6 +65,8 @@ func main() {
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's /debug/pprof endpoints bind to; empty (the default) serves none. "+
+		"Unauthenticated: bind it to 127.0.0.1 and port-forward.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"Enable leader election for controller manager, so only one replica calls Cyclr.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true,
@@ -120,6 +122,7 @@ func main() {
 		Scheme:                        scheme,
 		Metrics:                       metricsOptions,
 		HealthProbeBindAddress:        probeAddr,
+		PprofBindAddress:              pprofAddr,
 		LeaderElection:                enableLeaderElection,
 		LeaderElectionID:              "cyclr-token-operator.cyclr-operator.io",
 		LeaderElectionReleaseOnCancel: true,

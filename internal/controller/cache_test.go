@@ -35,8 +35,6 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
-const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
-
 // cacheScheme knows the owner type, for SetControllerReference.
 var cacheScheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
@@ -84,7 +82,7 @@ func transformed(t *testing.T, obj any) any {
 func cachedTarget(t *testing.T, cred *authv1alpha1.CyclrCredential, tamper func(data map[string][]byte)) (cached, written *corev1.Secret) {
 	t.Helper()
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "cred",
-		Annotations:   map[string]string{lastApplied: `{"data":{}}`, "team": "a"},
+		Annotations:   map[string]string{lastAppliedAnnotation: `{"data":{}}`, "team": "a"},
 		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}}
 	if _, err := applyTarget(secret, cred, cacheTestState(), cacheScheme); err != nil {
 		t.Fatal(err)
@@ -227,7 +225,7 @@ func TestCacheTransformForeignSecret(t *testing.T) {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "foreign", UID: "s-uid", ResourceVersion: "42",
 			Labels:          map[string]string{authv1alpha1.ManagedByLabel: authv1alpha1.ManagedByValue, "filler": "z"},
-			Annotations:     map[string]string{lastApplied: string(big)},
+			Annotations:     map[string]string{lastAppliedAnnotation: string(big)},
 			OwnerReferences: []metav1.OwnerReference{other, owner},
 			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}},
 		Type:       corev1.SecretTypeOpaque,
@@ -260,13 +258,41 @@ func TestCacheTransformForeignSecret(t *testing.T) {
 }
 
 func TestCacheTransformOtherObjects(t *testing.T) {
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Annotations: map[string]string{lastApplied: "{}"}},
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "c", Annotations: map[string]string{lastAppliedAnnotation: "{}"}},
 		Data: map[string]string{"k": "v"}}
-	if got := transformed(t, cm); got != any(cm) || cm.Data["k"] != "v" || cm.Annotations[lastApplied] != "{}" {
+	if got := transformed(t, cm); got != any(cm) || cm.Data["k"] != "v" || cm.Annotations[lastAppliedAnnotation] != "{}" {
 		t.Errorf("a ConfigMap was changed: %+v", got)
 	}
 	meta := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "s"}}
 	if got := transformed(t, meta); got != any(meta) {
 		t.Errorf("metadata was changed: %+v", got)
+	}
+}
+
+func TestCacheTransformCredential(t *testing.T) {
+	cred := cacheTestCredential()
+	cred.Annotations = map[string]string{
+		lastAppliedAnnotation:                     `{"spec":{"apiURL":"https://api.example"}}`,
+		authv1alpha1.RefreshRequestedAtAnnotation: "2026-01-02",
+	}
+	cred.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	cred.Status.Revision = 3
+	want := cred.DeepCopy()
+	want.ManagedFields, want.Annotations = nil, map[string]string{authv1alpha1.RefreshRequestedAtAnnotation: "2026-01-02"}
+
+	once, err := trimCachedCredential(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := trimCachedCredential(once)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(twice, want) {
+		t.Errorf("cached credential:\n%+v\nwant (no managedFields, no last-applied-configuration, the rest as it was):\n%+v", twice, want)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{lastAppliedAnnotation: "{}"}}}
+	if out, err := trimCachedCredential(secret); err != nil || out != any(secret) || len(secret.Annotations) != 1 {
+		t.Error("the credential transform touched a Secret")
 	}
 }

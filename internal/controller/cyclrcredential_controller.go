@@ -62,6 +62,9 @@ type CyclrCredentialReconciler struct {
 
 	failures failureMemory
 	writes   ownWrites
+	// unmanagedSecrets holds the metadata of every Secret the manager's cache does not (those
+	// without the managed-by label); SetupWithManager sets it.
+	unmanagedSecrets client.Reader
 }
 
 // +kubebuilder:rbac:groups=auth.cyclr-operator.io,resources=cyclrcredentials,verbs=get;list;watch
@@ -82,7 +85,7 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	cached := &authv1alpha1.CyclrCredential{}
 	if err := r.Get(ctx, req.NamespacedName, cached); err != nil {
 		if apierrors.IsNotFound(err) {
-			forgetCredentialMetrics(req.Namespace, req.Name)
+			credentialMetrics.forget(req.NamespacedName)
 			r.failures.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
@@ -108,7 +111,7 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if serr := r.writeStatus(ctx, cred, policy.NextStatus(cred, res, now)); serr != nil || err != nil {
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
-	recordCredentialMetrics(cred)
+	credentialMetrics.record(cred)
 	return ctrl.Result{RequeueAfter: policy.RequeueAfter(cred.Status, res.State, now)}, nil
 }
 
@@ -137,19 +140,32 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 		res, err := r.configFailure(cred, state, err)
 		return res, cred, err
 	}
-	login, err := readLogin(ctx, r.APIReader, cred)
-	if err != nil {
-		res, err := r.configFailure(cred, state, err)
-		if err == nil && state.Valid(now) {
-			err = r.ensureTarget(ctx, cred, target, res)
-		}
-		return res, cred, err
+	sit := policy.Situation{Now: now, Credential: cred, State: state, MinInterval: r.MinRefreshInterval}
+	setFingerprint := func(fingerprint string) {
+		sit.Fingerprint = fingerprint
+		sit.LoginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), fingerprint)
 	}
-
-	sit := policy.Situation{Now: now, Credential: cred, State: state, Fingerprint: policy.Fingerprint(&cred.Spec, login),
-		MinInterval: r.MinRefreshInterval}
-	sit.LoginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), sit.Fingerprint)
+	known, err := r.knownFingerprint(ctx, cred, state)
+	if err != nil {
+		return policy.Result{}, cred, err
+	}
+	setFingerprint(known)
 	act := policy.Decide(sit)
+	// The login Secret is read when its fingerprint is not known, and always before Cyclr is
+	// called: the request needs it, and the decision is made again on what it holds.
+	var login cyclr.Request
+	var loginVersion string
+	if known == "" || act.CallsCyclr() {
+		if login, loginVersion, err = readLogin(ctx, r.APIReader, cred); err != nil {
+			res, err := r.configFailure(cred, state, err)
+			if err == nil && state.Valid(now) {
+				err = r.ensureTarget(ctx, cred, target, res)
+			}
+			return res, cred, err
+		}
+		setFingerprint(policy.Fingerprint(&cred.Spec, login))
+		act = policy.Decide(sit)
+	}
 	if act.CallsCyclr() {
 		// Confirm against the API server, not the cache, that the token is still needed.
 		fresh, freshState, err := r.readFromAPIServer(ctx, cred)
@@ -182,7 +198,8 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 			logf.FromContext(ctx).Info("token request failed", "reason", res.Failure.Reason, "error", err.Error())
 		} else {
 			r.failures.forget(client.ObjectKeyFromObject(cred))
-			res.State, res.Renewed = &policy.TokenState{Token: tok, Fingerprint: sit.Fingerprint}, true
+			res.State, res.Renewed = &policy.TokenState{Token: tok, Fingerprint: sit.Fingerprint,
+				Inputs: policy.InputsOf(&cred.Spec, loginVersion)}, true
 			// Persist before anything else: a single-use refresh token lost here is lost for good.
 			if err := r.saveState(ctx, cred, stateSecret, res.State); err != nil {
 				return policy.Result{}, cred, err
@@ -226,19 +243,25 @@ func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCreden
 
 // readFromAPIServer re-reads the credential and its state Secret (nil when there is none) from
 // the API server. A credential whose generation differs from cached's is errSpecChanged: the
-// target and login were read for the old spec.
+// target and login were read for the old spec. The two reads do not depend on each other, so
+// they are made at once: a reconcile that calls Cyclr waits for one round trip here, not two.
 func (r *CyclrCredentialReconciler) readFromAPIServer(ctx context.Context,
 	cached *authv1alpha1.CyclrCredential,
 ) (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	stateRead := make(chan error, 1)
+	go func() {
+		stateRead <- r.APIReader.Get(ctx, client.ObjectKey{Namespace: cached.Namespace, Name: policy.StateSecretName(cached.Name)}, secret)
+	}()
 	cred := &authv1alpha1.CyclrCredential{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), cred); err != nil {
-		return nil, nil, fmt.Errorf("reading CyclrCredential: %w", err)
+	credErr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), cred)
+	err := <-stateRead
+	if credErr != nil {
+		return nil, nil, fmt.Errorf("reading CyclrCredential: %w", credErr)
 	}
 	if cred.Generation != cached.Generation || !cred.DeletionTimestamp.IsZero() {
 		return nil, nil, errSpecChanged
 	}
-	secret := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: policy.StateSecretName(cred.Name)}, secret)
 	switch {
 	case apierrors.IsNotFound(err):
 		return cred, nil, nil

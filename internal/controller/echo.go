@@ -26,12 +26,14 @@ import (
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 )
 
-// ownWrites remembers what the operator last wrote to each Secret it manages, recorded before
-// the write. The watch event of that write is an echo: the reconcile that made it has already
-// acted, and reconciling again would cost a read of the credentials Secret and, when the cache
-// has not yet seen the status just written, a redundant status patch. The comparison is by
-// content, not resourceVersion, because the event often arrives before the write returns. A
-// Secret that holds anything else (a tampered target) is reconciled and restored.
+// ownWrites remembers what the operator is writing to each Secret it manages, recorded before
+// the write, until the watch event of that write arrives. That event is an echo: the
+// reconcile that made it has already acted, and reconciling again would cost a read of the
+// credentials Secret and, when the cache has not yet seen the status just written, a redundant
+// status patch. The comparison is by content, not resourceVersion, because the event often
+// arrives before the write returns. A Secret that holds anything else (a tampered target) is
+// reconciled and restored. The memory of a write goes with its echo, so the operator holds
+// nothing per Secret once its writes have come back.
 type ownWrites struct{ contents keyedStrings }
 
 // expect records the content secret is about to be written with.
@@ -39,21 +41,27 @@ func (w *ownWrites) expect(secret *corev1.Secret) {
 	w.contents.set(client.ObjectKeyFromObject(secret), secretContent(secret))
 }
 
+// isEcho reports whether obj holds what the operator last wrote to it and, if so, forgets
+// that write: one write has one watch event.
 func (w *ownWrites) isEcho(obj client.Object) bool {
 	secret, ok := obj.(*corev1.Secret)
 	if !ok {
 		return false
 	}
-	want, ok := w.contents.get(client.ObjectKeyFromObject(secret))
-	return ok && want == secretContent(secret)
+	return w.contents.deleteIf(client.ObjectKeyFromObject(secret), secretContent(secret))
 }
 
 // skipEchoes drops the create and update events of Secrets that hold what the operator
-// wrote; a deletion always passes, and the memory of that Secret goes with it.
+// wrote, and the updates that change nothing (an informer's resync or relist hands every
+// object over again; the credential plans its own next look). A deletion always passes, and
+// the memory of that Secret goes with it.
 func (w *ownWrites) skipEchoes() predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { return !w.isEcho(e.Object) },
-		UpdateFunc: func(e event.UpdateEvent) bool { return !w.isEcho(e.ObjectNew) },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			unchanged := e.ObjectOld != nil && e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion()
+			return !unchanged && !w.isEcho(e.ObjectNew)
+		},
 		DeleteFunc: func(e event.DeleteEvent) bool {
 			w.contents.delete(client.ObjectKeyFromObject(e.Object))
 			return true

@@ -42,16 +42,18 @@ func TestOwnWritesSkipEchoes(t *testing.T) {
 	}
 	var w ownWrites
 	p := w.skipEchoes()
-	w.expect(written)
+	expect := func() bool { w.expect(written); return true }
 
 	steps := []struct {
 		name string
 		pass bool
 		want bool
 	}{
-		{"create event of our write", p.Create(event.CreateEvent{Object: stored("5", nil)}), false},
-		{"update event of our write", p.Update(event.UpdateEvent{ObjectOld: stored("4", nil), ObjectNew: stored("5", nil)}), false},
-		{"data edited by someone else", p.Update(event.UpdateEvent{ObjectNew: stored("6", func(s *corev1.Secret) {
+		{"create event of our write", expect() && p.Create(event.CreateEvent{Object: stored("5", nil)}), false},
+		{"the echo came: the same content again", p.Create(event.CreateEvent{Object: stored("5", nil)}), true},
+		{"update event of our write", expect() && p.Update(event.UpdateEvent{ObjectOld: stored("4", nil), ObjectNew: stored("5", nil)}), false},
+		{"a resync (nothing changed)", p.Update(event.UpdateEvent{ObjectOld: stored("5", nil), ObjectNew: stored("5", nil)}), false},
+		{"data edited by someone else", expect() && p.Update(event.UpdateEvent{ObjectNew: stored("6", func(s *corev1.Secret) {
 			s.Data["access_token"] = []byte("tampered")
 		})}), true},
 		{"a label removed", p.Update(event.UpdateEvent{ObjectNew: stored("7", func(s *corev1.Secret) { s.Labels = nil })}), true},
@@ -64,6 +66,9 @@ func TestOwnWritesSkipEchoes(t *testing.T) {
 		if s.pass != s.want {
 			t.Errorf("%s: passes = %v, want %v", s.name, s.pass, s.want)
 		}
+	}
+	if len(w.contents.m) != 0 {
+		t.Errorf("%d writes still remembered after their echo or deletion", len(w.contents.m))
 	}
 }
 

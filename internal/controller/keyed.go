@@ -49,3 +49,14 @@ func (k *keyedStrings) delete(key types.NamespacedName) {
 	defer k.mu.Unlock()
 	delete(k.m, key)
 }
+
+// deleteIf deletes key's value when it is value, and reports whether it did.
+func (k *keyedStrings) deleteIf(key types.NamespacedName, value string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	v, ok := k.m[key]
+	if ok && v == value {
+		delete(k.m, key)
+	}
+	return ok && v == value
+}

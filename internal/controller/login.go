@@ -22,6 +22,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
@@ -30,30 +31,57 @@ import (
 )
 
 // readLogin reads the credentials Secret straight from the API server (it is not cached: the
-// operator caches only the Secrets it manages) and turns it into a token request.
-func readLogin(ctx context.Context, reader client.Reader, cred *authv1alpha1.CyclrCredential) (cyclr.Request, error) {
+// operator caches only the Secrets it manages) and turns it into a token request. It also
+// returns the version of the Secret it read (secretVersion).
+func readLogin(ctx context.Context, reader client.Reader, cred *authv1alpha1.CyclrCredential) (cyclr.Request, string, error) {
 	ref := cred.Spec.CredentialsSecretRef
 	secret := &corev1.Secret{}
 	err := reader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: ref.Name}, secret)
 	if apierrors.IsNotFound(err) {
-		return cyclr.Request{}, &policy.ConfigError{
+		return cyclr.Request{}, "", &policy.ConfigError{
 			Reason:  authv1alpha1.ReasonCredentialsSecretNotFound,
 			Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", ref.Name, cred.Namespace),
 		}
 	}
 	if err != nil {
-		return cyclr.Request{}, fmt.Errorf("reading credentials Secret %q: %w", ref.Name, err)
+		return cyclr.Request{}, "", fmt.Errorf("reading credentials Secret %q: %w", ref.Name, err)
 	}
 	// A ServiceAccount token, a registry login or a TLS key is not a Cyclr login: a credential
 	// naming one must not get it posted anywhere, and its keys are not even looked at.
 	switch secret.Type {
 	case corev1.SecretTypeOpaque, corev1.SecretTypeBasicAuth, "":
 	default:
-		return cyclr.Request{}, &policy.ConfigError{
+		return cyclr.Request{}, "", &policy.ConfigError{
 			Reason: authv1alpha1.ReasonCredentialsInvalid,
 			Message: fmt.Sprintf("credentials Secret %q is of type %q; only %s and %s Secrets are read",
 				ref.Name, secret.Type, corev1.SecretTypeOpaque, corev1.SecretTypeBasicAuth),
 		}
 	}
-	return policy.LoginFromSecret(&cred.Spec, ref.Name, secret.Data)
+	req, err := policy.LoginFromSecret(&cred.Spec, ref.Name, secret.Data)
+	return req, secretVersion(secret), err
+}
+
+// secretVersion identifies one version of a Secret: an edit changes its resourceVersion, a
+// re-creation its UID.
+func secretVersion(secret metav1.Object) string {
+	return string(secret.GetUID()) + "/" + secret.GetResourceVersion()
+}
+
+// knownFingerprint is the fingerprint of the stored token when the state records that it was
+// obtained with cred's spec and the login Secret at the version the metadata cache holds now:
+// a read of the login Secret would give the same. Otherwise (no state, a state from before
+// inputs were kept, a changed spec or login, a login Secret with the managed-by label) it is
+// empty, and the login Secret is read. A change the metadata cache has not seen yet reaches
+// it as a watch event, which starts another reconcile: as a read would, a moment later.
+func (r *CyclrCredentialReconciler) knownFingerprint(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, state *policy.TokenState,
+) (string, error) {
+	if state == nil || state.Inputs == "" {
+		return "", nil
+	}
+	login, err := r.unmanagedSecret(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: cred.Spec.CredentialsSecretRef.Name})
+	if login == nil || err != nil || policy.InputsOf(&cred.Spec, secretVersion(login)) != state.Inputs {
+		return "", err
+	}
+	return state.Fingerprint, nil
 }

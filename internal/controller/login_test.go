@@ -40,17 +40,20 @@ func TestReadLogin(t *testing.T) {
 	cred := &authv1alpha1.CyclrCredential{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "partner"},
 		Spec: authv1alpha1.CyclrCredentialSpec{CredentialsSecretRef: authv1alpha1.CredentialsSecretRef{
 			Name: "cyclr-login", ClientIDKey: "client_id", UsernameKey: "username", PasswordKey: "password"}}}
-	req, err := readLogin(t.Context(), reader, cred)
+	req, version, err := readLogin(t.Context(), reader, cred)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if req.Username != "alice" || req.Password != "pw" || req.ClientID != "cid" {
 		t.Errorf("request = %#v", req)
 	}
+	if want := secretVersion(login); version != want || version == "/" {
+		t.Errorf("version = %q, want %q", version, want)
+	}
 
 	// A Secret of the same name in another namespace is not used.
 	cred.Spec.CredentialsSecretRef.Name = "other-login"
-	_, err = readLogin(t.Context(), reader, cred)
+	_, _, err = readLogin(t.Context(), reader, cred)
 	var ce *policy.ConfigError
 	if !errors.As(err, &ce) || ce.Reason != authv1alpha1.ReasonCredentialsSecretNotFound {
 		t.Fatalf("missing Secret: err = %v, want a CredentialsSecretNotFound configError", err)

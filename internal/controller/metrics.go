@@ -17,21 +17,19 @@ limitations under the License.
 package controller
 
 import (
+	"maps"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 )
-
-// credentialLabels identify a CyclrCredential in the per-credential gauges.
-var credentialLabels = []string{"namespace", "name"}
-
-func labelsOf(namespace, name string) prometheus.Labels {
-	return prometheus.Labels{credentialLabels[0]: namespace, credentialLabels[1]: name}
-}
 
 // Metrics of docs/design.md, section 1. Labels are names and enums only, never a secret.
 var (
@@ -44,27 +42,17 @@ var (
 		Help:    "Duration of token requests to Cyclr, by grant.",
 		Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 	}, []string{"grant"})
-	credentialExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "cyclr_credential_expiry_timestamp_seconds",
-		Help: "Unix time at which the credential's current token expires.",
-	}, credentialLabels)
-	credentialRefresh = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "cyclr_credential_refresh_timestamp_seconds",
-		Help: "Unix time of the credential's next planned refresh or retry.",
-	}, credentialLabels)
-	credentialReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "cyclr_credential_ready",
-		Help: "1 when the credential's Ready condition is True, else 0.",
-	}, credentialLabels)
 	// Not per credential: the Warning event RolloutRestartFailed names the credential.
 	rolloutRestarts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cyclr_rollout_restarts_total",
 		Help: "Rollout restarts of spec.rolloutRestartTargets, by kind and result (restarted, unchanged, not_found, forbidden, error).",
 	}, []string{"kind", "result"})
+	// credentialMetrics holds the per-credential gauges.
+	credentialMetrics = &credentialGauges{}
 )
 
 func init() {
-	metrics.Registry.MustRegister(tokenRequests, tokenRequestDuration, credentialExpiry, credentialRefresh, credentialReady, rolloutRestarts)
+	metrics.Registry.MustRegister(tokenRequests, tokenRequestDuration, rolloutRestarts, credentialMetrics)
 }
 
 func observeTokenRequest(grant cyclr.Grant, elapsed time.Duration, err error) {
@@ -72,31 +60,79 @@ func observeTokenRequest(grant cyclr.Grant, elapsed time.Duration, err error) {
 	tokenRequestDuration.WithLabelValues(string(grant)).Observe(elapsed.Seconds())
 }
 
-func recordCredentialMetrics(cred *authv1alpha1.CyclrCredential) {
-	labels := labelsOf(cred.Namespace, cred.Name)
+// The per-credential gauges, labelled by namespace and name.
+var (
+	credentialExpiryDesc = prometheus.NewDesc("cyclr_credential_expiry_timestamp_seconds",
+		"Unix time at which the credential's current token expires.", credentialLabels, nil)
+	credentialRefreshDesc = prometheus.NewDesc("cyclr_credential_refresh_timestamp_seconds",
+		"Unix time of the credential's next planned refresh or retry.", credentialLabels, nil)
+	credentialReadyDesc = prometheus.NewDesc("cyclr_credential_ready",
+		"1 when the credential's Ready condition is True, else 0.", credentialLabels, nil)
+)
+
+var credentialLabels = []string{"namespace", "name"}
+
+// credentialGauges is a prometheus.Collector of the three gauges of each credential. It keeps
+// one small record per credential and builds the samples when scraped: three GaugeVec series
+// per credential (label pairs, hashes, a metric each) would cost the operator about ten times
+// as much memory, for values that change once per token.
+type credentialGauges struct {
+	mu sync.Mutex
+	m  map[types.NamespacedName]credentialSample
+}
+
+// credentialSample is what the gauges report of one credential; a zero time is not reported.
+type credentialSample struct {
+	expiry, refresh int64 // Unix seconds
+	ready           bool
+}
+
+func (g *credentialGauges) record(cred *authv1alpha1.CyclrCredential) {
 	st := cred.Status
-	setOrDelete(credentialExpiry, labels, st.ExpiresAt != nil, func() float64 { return float64(st.ExpiresAt.Unix()) })
-	setOrDelete(credentialRefresh, labels, st.RefreshAt != nil, func() float64 { return float64(st.RefreshAt.Unix()) })
-	ready := 0.0
-	for _, c := range st.Conditions {
-		if c.Type == authv1alpha1.ConditionReady && c.Status == "True" {
+	sample := credentialSample{ready: meta.IsStatusConditionTrue(st.Conditions, authv1alpha1.ConditionReady)}
+	if st.ExpiresAt != nil {
+		sample.expiry = st.ExpiresAt.Unix()
+	}
+	if st.RefreshAt != nil {
+		sample.refresh = st.RefreshAt.Unix()
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil {
+		g.m = map[types.NamespacedName]credentialSample{}
+	}
+	g.m[client.ObjectKeyFromObject(cred)] = sample
+}
+
+func (g *credentialGauges) forget(key types.NamespacedName) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.m, key)
+}
+
+func (g *credentialGauges) Describe(ch chan<- *prometheus.Desc) {
+	ch <- credentialExpiryDesc
+	ch <- credentialRefreshDesc
+	ch <- credentialReadyDesc
+}
+
+// Collect sends a copy of the records, taken under the lock, so a slow scrape does not hold
+// up reconciles.
+func (g *credentialGauges) Collect(ch chan<- prometheus.Metric) {
+	g.mu.Lock()
+	samples := maps.Clone(g.m)
+	g.mu.Unlock()
+	for key, s := range samples {
+		if s.expiry != 0 {
+			ch <- prometheus.MustNewConstMetric(credentialExpiryDesc, prometheus.GaugeValue, float64(s.expiry), key.Namespace, key.Name)
+		}
+		if s.refresh != 0 {
+			ch <- prometheus.MustNewConstMetric(credentialRefreshDesc, prometheus.GaugeValue, float64(s.refresh), key.Namespace, key.Name)
+		}
+		ready := 0.0
+		if s.ready {
 			ready = 1
 		}
-	}
-	credentialReady.With(labels).Set(ready)
-}
-
-func setOrDelete(g *prometheus.GaugeVec, labels prometheus.Labels, present bool, value func() float64) {
-	if present {
-		g.With(labels).Set(value())
-	} else {
-		g.Delete(labels)
-	}
-}
-
-func forgetCredentialMetrics(namespace, name string) {
-	labels := labelsOf(namespace, name)
-	for _, g := range []*prometheus.GaugeVec{credentialExpiry, credentialRefresh, credentialReady} {
-		g.Delete(labels)
+		ch <- prometheus.MustNewConstMetric(credentialReadyDesc, prometheus.GaugeValue, ready, key.Namespace, key.Name)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -168,10 +169,12 @@ type world struct {
 	apiReads []string
 	api      client.WithWatch
 	cache    client.Client
-	cyclr    *fakeCyclr
-	events   *events.FakeRecorder
-	r        *CyclrCredentialReconciler
-	writes   []string // successful writes, in order: "create <name>", "update <name>", "status <name>"
+	// unmanaged is the metadata cache: the Secrets without the managed-by label, as last synced.
+	unmanaged client.Client
+	cyclr     *fakeCyclr
+	events    *events.FakeRecorder
+	r         *CyclrCredentialReconciler
+	writes    []string // successful writes, in order: "create <name>", "update <name>", "status <name>"
 }
 
 // newWorld seeds the API server with objs (its credential edited by apiEdit, when the API
@@ -186,10 +189,11 @@ func newWorld(objs []client.Object, apiEdit func(*authv1alpha1.CyclrCredential),
 		apiObjs = append(apiObjs, o)
 	}
 	w := &world{
-		api:    fakeClient(apiObjs...),
-		cache:  fakeClient(cached(objs)...),
-		cyclr:  &fakeCyclr{clock: clocktesting.NewFakePassiveClock(now), script: script},
-		events: events.NewFakeRecorder(32),
+		api:       fakeClient(apiObjs...),
+		cache:     fakeClient(cached(objs)...),
+		unmanaged: fakeClient(unmanaged(objs)...),
+		cyclr:     &fakeCyclr{clock: clocktesting.NewFakePassiveClock(now), script: script},
+		events:    events.NewFakeRecorder(32),
 	}
 	write := func(verb string, obj client.Object, do func() error) error {
 		if failWrite != nil {
@@ -231,14 +235,22 @@ func newWorld(objs []client.Object, apiEdit func(*authv1alpha1.CyclrCredential),
 	})
 	hosts, err := cyclr.ParseHostPolicy(nil) // Cyclr's own hosts; the rows use api.cyclr.com
 	utilruntime.Must(err)
+	var readsMu sync.Mutex // the credential and its state Secret are read at once
 	reader := interceptor.NewClient(w.api, interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			readsMu.Lock()
 			w.apiReads = append(w.apiReads, fmt.Sprintf("%T %s", obj, key.Name))
+			readsMu.Unlock()
 			return c.Get(ctx, key, obj, opts...)
 		},
 	})
+	metadataCache := interceptor.NewClient(w.api, interceptor.Funcs{
+		Get: func(ctx context.Context, _ client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			return w.unmanaged.Get(ctx, key, obj, opts...)
+		},
+	})
 	w.r = &CyclrCredentialReconciler{Client: c, APIReader: reader, Scheme: recScheme, Cyclr: w.cyclr,
-		Recorder: w.events, Clock: w.cyclr.clock, Hosts: hosts}
+		Recorder: w.events, Clock: w.cyclr.clock, Hosts: hosts, unmanagedSecrets: metadataCache}
 	return w
 }
 
@@ -259,7 +271,18 @@ func cached(objs []client.Object) []client.Object {
 	return out
 }
 
-// syncCache lets the cache catch up with the API server.
+// unmanaged is what the metadata cache holds of objs: the Secrets without the managed-by label.
+func unmanaged(objs []client.Object) []client.Object {
+	var out []client.Object
+	for _, o := range objs {
+		if _, isSecret := o.(*corev1.Secret); isSecret && o.GetLabels()[authv1alpha1.ManagedByLabel] != authv1alpha1.ManagedByValue {
+			out = append(out, o.DeepCopyObject().(client.Object))
+		}
+	}
+	return out
+}
+
+// syncCache lets the caches catch up with the API server.
 func (w *world) syncCache(t *testing.T) {
 	t.Helper()
 	var creds authv1alpha1.CyclrCredentialList
@@ -277,7 +300,7 @@ func (w *world) syncCache(t *testing.T) {
 	for i := range secrets.Items {
 		objs = append(objs, &secrets.Items[i])
 	}
-	w.cache = fakeClient(cached(objs)...)
+	w.cache, w.unmanaged = fakeClient(cached(objs)...), fakeClient(unmanaged(objs)...)
 }
 
 // reconcile runs one Reconcile, after forgetting the writes and calls of the previous one.
@@ -400,6 +423,13 @@ func TestReconcile(t *testing.T) {
 			wantRevision: 1,
 			wantRequeue:  untilRefresh(t0),
 			wantEvents:   []string{"Normal Issued"},
+			then: func(t *testing.T, w *world) {
+				// Neither cache knows the target name: free, without asking the API server.
+				want := []string{"*v1.Secret " + recStateName, "*v1.Secret login", "*v1alpha1.CyclrCredential " + recName}
+				if !slices.Equal(slices.Sorted(slices.Values(w.apiReads)), want) {
+					t.Errorf("API reads = %q, want %q", w.apiReads, want)
+				}
+			},
 		},
 		{
 			name:    "a valid token that is not due is kept without a write",
@@ -878,4 +908,104 @@ func foreignUntouched(labels map[string]string) func(t *testing.T, w *world) {
 			t.Error("a state Secret was written for a credential whose target is taken")
 		}
 	}
+}
+
+// A Secret created under the target name after the caches last synced: the name looked free,
+// the token is obtained once and kept in the state Secret, and the other Secret is not
+// written; the next reconcile, with the caches caught up, reports the conflict without
+// calling Cyclr.
+func TestTargetCreatedBehindTheCaches(t *testing.T) {
+	w := newWorld([]client.Object{newCred(), loginSecret()}, nil, nil, t0, []answer{{access: newAccess, refresh: newRefresh}})
+	foreign := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: recName},
+		Data: map[string][]byte{"access_token": []byte("someone-else's")}}
+	if err := w.api.Create(t.Context(), foreign); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.reconcile(t); err == nil {
+		t.Error("Reconcile wrote over, or around, the other Secret")
+	}
+	if s := w.secret(t, recName); len(s.OwnerReferences) != 0 || string(s.Data["access_token"]) != "someone-else's" {
+		t.Errorf("the other Secret changed: %+v", s)
+	}
+	if s := w.secret(t, recStateName); s == nil || string(s.Data["refresh_token"]) != newRefresh {
+		t.Error("the token Cyclr issued was not kept in the state Secret")
+	}
+	w.syncCache(t)
+	if _, err := w.reconcile(t); err != nil {
+		t.Fatal(err)
+	}
+	cond := meta.FindStatusCondition(w.credential(t).Status.Conditions, authv1alpha1.ConditionReady)
+	if cond == nil || cond.Reason != authv1alpha1.ReasonTargetSecretConflict {
+		t.Errorf("Ready = %+v, want %s", cond, authv1alpha1.ReasonTargetSecretConflict)
+	}
+	if w.cyclr.used != 1 {
+		t.Errorf("Cyclr was asked %d times, want once", w.cyclr.used)
+	}
+}
+
+// The state records the inputs of its token (the spec and the login Secret's version): while
+// the metadata cache shows the login Secret at that version, a token that is kept needs no read
+// of the login Secret; anything that may call Cyclr reads it.
+func TestLoginReadOnlyWhenNeeded(t *testing.T) {
+	const loginVersion = "login-uid/7"
+	login := loginSecret()
+	login.UID, login.ResourceVersion = "login-uid", "7"
+	storedWorld := func(issued time.Time, edit func(*authv1alpha1.CyclrCredential)) *world {
+		cred, state, target := stored(issued)
+		state.Data["inputs"] = []byte(policy.InputsOf(&cred.Spec, loginVersion))
+		if edit != nil {
+			edit(cred)
+		}
+		return newWorld([]client.Object{cred, state, target, login.DeepCopy()}, nil, nil, t0,
+			[]answer{{access: newAccess, refresh: newRefresh}})
+	}
+	loginRead := func(w *world) bool { return slices.Contains(w.apiReads, "*v1.Secret login") }
+
+	t.Run("a token kept with the same spec and login", func(t *testing.T) {
+		w := storedWorld(t0.Add(-10*time.Minute), nil)
+		if _, err := w.reconcile(t); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.apiReads) != 0 || len(w.writes) != 0 || w.cyclr.used != 0 {
+			t.Errorf("API reads %q, writes %q, Cyclr calls %d; want none", w.apiReads, w.writes, w.cyclr.used)
+		}
+	})
+	t.Run("a token due for refresh", func(t *testing.T) {
+		w := storedWorld(t0.Add(-57*time.Minute), nil)
+		if _, err := w.reconcile(t); err != nil {
+			t.Fatal(err)
+		}
+		if !loginRead(w) || !slices.Equal(w.calls(), []call{{cyclr.GrantRefreshToken, oldRefresh}}) {
+			t.Errorf("API reads %q, Cyclr calls %v; want the login read and one refresh", w.apiReads, w.calls())
+		}
+		// The new state records the inputs of the new token.
+		cred, state := w.credential(t), w.secret(t, recStateName)
+		if got := string(state.Data["inputs"]); got != policy.InputsOf(&cred.Spec, loginVersion) {
+			t.Errorf("inputs of the new token = %q", got)
+		}
+	})
+	t.Run("a spec change", func(t *testing.T) {
+		w := storedWorld(t0.Add(-10*time.Minute), func(c *authv1alpha1.CyclrCredential) { c.Spec.AccountID = "acct-2" })
+		if _, err := w.reconcile(t); err != nil {
+			t.Fatal(err)
+		}
+		if !loginRead(w) || !slices.Equal(w.calls(), []call{{cyclr.GrantPassword, ""}}) {
+			t.Errorf("API reads %q, Cyclr calls %v; want the login read and a sign-in", w.apiReads, w.calls())
+		}
+	})
+	t.Run("a login Secret edited, to the same values", func(t *testing.T) {
+		w := storedWorld(t0.Add(-10*time.Minute), nil)
+		edited := login.DeepCopy()
+		edited.Labels = map[string]string{"team": "a"}
+		if err := w.api.Update(t.Context(), edited); err != nil {
+			t.Fatal(err)
+		}
+		w.syncCache(t)
+		if _, err := w.reconcile(t); err != nil {
+			t.Fatal(err)
+		}
+		if !loginRead(w) || w.cyclr.used != 0 || len(w.writes) != 0 {
+			t.Errorf("API reads %q, writes %q, Cyclr calls %d; want the login read and nothing else", w.apiReads, w.writes, w.cyclr.used)
+		}
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -41,7 +42,9 @@ import (
 )
 
 // secretNamesIndex indexes CyclrCredentials by the Secrets they read or write, so a change to
-// any of those Secrets finds its credentials.
+// any of those Secrets finds its credentials. A target named after its credential (the
+// default) is found by that name instead: an index entry per credential would cost more
+// memory than the credential's own cached copy.
 const secretNamesIndex = "cyclr.secretNames"
 
 // Options tune the controller; cmd/main.go fills them from flags.
@@ -77,8 +80,9 @@ func CacheOptions(namespaces []string) cache.Options {
 		DefaultNamespaces: namespaceConfigs(namespaces),
 		DefaultTransform:  cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			// A type's Transform replaces DefaultTransform: trimCachedSecret strips managedFields too.
-			&corev1.Secret{}: {Label: labels.NewSelector().Add(*managed), Transform: trimCachedSecret},
+			// A type's Transform replaces DefaultTransform: both strip managedFields too.
+			&corev1.Secret{}:                {Label: labels.NewSelector().Add(*managed), Transform: trimCachedSecret},
+			&authv1alpha1.CyclrCredential{}: {Transform: trimCachedCredential},
 		},
 	}
 }
@@ -165,6 +169,7 @@ func trimCachedSecret(obj any) (any, error) {
 	if credentialControlled(s) {
 		s.ManagedFields = nil
 		s.Data = knownData(s.Data)
+		internSecret(s)
 		return s, nil
 	}
 	kept := &corev1.Secret{TypeMeta: s.TypeMeta, Type: s.Type, ObjectMeta: metav1.ObjectMeta{
@@ -181,7 +186,27 @@ func trimCachedSecret(obj any) (any, error) {
 	if ref := metav1.GetControllerOfNoCopy(s); ref != nil {
 		kept.OwnerReferences = []metav1.OwnerReference{*ref}
 	}
+	internSecret(kept)
 	return kept, nil
+}
+
+// lastAppliedAnnotation is where `kubectl apply` keeps the whole manifest it applied.
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// trimCachedCredential is the cache transform of CyclrCredentials: it drops managedFields and
+// kubectl's last-applied-configuration, a second copy of the spec that the reconciler never
+// reads, and pools the strings credentials repeat (internCredential). Nothing is written back
+// from the cached copy but merge patches of the status and the finalizers, which leave the
+// annotations as they are on the live object.
+func trimCachedCredential(obj any) (any, error) {
+	cred, ok := obj.(*authv1alpha1.CyclrCredential)
+	if !ok {
+		return obj, nil
+	}
+	cred.ManagedFields = nil
+	delete(cred.Annotations, lastAppliedAnnotation)
+	internCredential(cred)
+	return cred, nil
 }
 
 func namespaceConfigs(namespaces []string) map[string]cache.Config {
@@ -196,20 +221,26 @@ func namespaceConfigs(namespaces []string) map[string]cache.Config {
 }
 
 // SetupWithManager registers the controller. Besides the CyclrCredentials and the Secrets they
-// own, it watches the metadata of all Secrets, in a cache of its own that keeps only names
-// (a shared cache would apply the managed-Secret label selector to them too), so a change to
-// a credentials Secret or the removal of a conflicting target is noticed.
+// own, it watches the metadata of every Secret without the managed-by label, in a cache of its
+// own that keeps only names (a shared cache would apply the managed-Secret label selector to
+// them too), so a change to a credentials Secret or the removal of a conflicting target is
+// noticed, and a target name neither cache knows is known to be free.
 func (r *CyclrCredentialReconciler) SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	ctx := context.Background()
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &authv1alpha1.CyclrCredential{}, secretNamesIndex, secretNames); err != nil {
 		return fmt.Errorf("indexing CyclrCredentials by Secret: %w", err)
 	}
+	// The Secrets the manager's cache holds (the managed-by label) are left out: the metadata
+	// of the operator's own Secrets would cost two more entries per credential, and their
+	// watch events would reach the operator twice.
+	unmanaged, _ := labels.NewRequirement(authv1alpha1.ManagedByLabel, selection.NotEquals, []string{authv1alpha1.ManagedByValue})
 	secretMetadata, err := cache.New(mgr.GetConfig(), cache.Options{
-		HTTPClient:        mgr.GetHTTPClient(),
-		Scheme:            mgr.GetScheme(),
-		Mapper:            mgr.GetRESTMapper(),
-		DefaultNamespaces: namespaceConfigs(opts.Namespaces),
-		DefaultTransform:  keepIdentityOnly,
+		HTTPClient:           mgr.GetHTTPClient(),
+		Scheme:               mgr.GetScheme(),
+		Mapper:               mgr.GetRESTMapper(),
+		DefaultNamespaces:    namespaceConfigs(opts.Namespaces),
+		DefaultLabelSelector: labels.NewSelector().Add(*unmanaged),
+		DefaultTransform:     keepIdentityOnly,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the Secret metadata cache: %w", err)
@@ -217,6 +248,7 @@ func (r *CyclrCredentialReconciler) SetupWithManager(mgr ctrl.Manager, opts Opti
 	if err := mgr.Add(metadataCache{secretMetadata}); err != nil {
 		return err
 	}
+	r.unmanagedSecrets = secretMetadata
 	secretMeta := &metav1.PartialObjectMetadata{}
 	secretMeta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 
@@ -224,6 +256,10 @@ func (r *CyclrCredentialReconciler) SetupWithManager(mgr ctrl.Manager, opts Opti
 		For(&authv1alpha1.CyclrCredential{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&corev1.Secret{}, builder.WithPredicates(r.writes.skipEchoes())).
+		// A labelled Secret no credential controls may still be a login Secret or stand in the
+		// way of a target: those are found by name, as in the metadata watch.
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.credentialsUsingSecret),
+			builder.WithPredicates(skipCredentialControlled())).
 		WatchesRawSource(source.Kind(secretMetadata, client.Object(secretMeta),
 			handler.EnqueueRequestsFromMapFunc(r.credentialsUsingSecret), skipCredentialControlled())).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(opts.MaxConcurrentReconciles, 1)}).
@@ -257,19 +293,34 @@ func keepIdentityOnly(obj any) (any, error) {
 
 func secretNames(obj client.Object) []string {
 	cred := obj.(*authv1alpha1.CyclrCredential)
-	return []string{cred.Spec.CredentialsSecretRef.Name, cred.TargetSecretName()}
+	names := []string{cred.Spec.CredentialsSecretRef.Name}
+	if target := cred.TargetSecretName(); target != cred.Name {
+		names = append(names, target)
+	}
+	return names
 }
 
+// credentialsUsingSecret are the credentials that read or write secret: those the index finds,
+// and the credential of the same name when that is its target.
 func (r *CyclrCredentialReconciler) credentialsUsingSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+	key := client.ObjectKeyFromObject(secret)
 	var creds authv1alpha1.CyclrCredentialList
-	if err := r.List(ctx, &creds, client.InNamespace(secret.GetNamespace()),
-		client.MatchingFields{secretNamesIndex: secret.GetName()}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing CyclrCredentials for a Secret", "secret", secret.GetName())
+	if err := r.List(ctx, &creds, client.InNamespace(key.Namespace), client.MatchingFields{secretNamesIndex: key.Name},
+		client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing CyclrCredentials for a Secret", "secret", key.Name)
 		return nil
 	}
-	reqs := make([]reconcile.Request, 0, len(creds.Items))
+	reqs := make([]reconcile.Request, 0, len(creds.Items)+1)
 	for _, c := range creds.Items {
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+	}
+	namesake := &authv1alpha1.CyclrCredential{}
+	err := r.Get(ctx, key, namesake)
+	switch {
+	case err == nil && namesake.TargetSecretName() == key.Name:
+		reqs = append(reqs, reconcile.Request{NamespacedName: key}) // the queue merges a duplicate
+	case err != nil && !apierrors.IsNotFound(err):
+		ctrl.LoggerFrom(ctx).Error(err, "reading the CyclrCredential named like a Secret", "secret", key.Name)
 	}
 	return reqs
 }

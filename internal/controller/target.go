@@ -52,10 +52,12 @@ func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *poli
 }
 
 // readTarget returns the target Secret (nil when absent), or a policy.ConfigError when the name
-// belongs to a Secret this credential does not own. The cache holds only managed Secrets, so
-// a miss is confirmed with a metadata-only read from the API server, and so is a cached Secret
-// that is not ours: the cache may lag behind the event that started this reconcile (the
-// metadata watch can report a conflicting Secret's deletion before the cache drops it).
+// belongs to a Secret this credential does not own. The manager's cache holds the labelled
+// Secrets and the metadata cache all others, so a name neither holds is free: a Secret created
+// by someone else meanwhile makes the create fail, and writeOwnedSecret never writes a Secret
+// it does not own. A Secret that is there but not ours is confirmed with a metadata-only read
+// from the API server (the metadata cache keeps no annotations, which adoption reads, and a
+// cache may lag behind the event that started this reconcile).
 func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
 	name := cred.TargetSecretName()
 	if strings.HasSuffix(name, policy.StateSuffix) {
@@ -64,6 +66,12 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
 	if err != nil {
 		return nil, err
+	}
+	if secret == nil {
+		other, err := r.unmanagedSecret(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: name})
+		if other == nil || err != nil {
+			return nil, err
+		}
 	}
 	if secret == nil || !ownedBy(secret, cred) {
 		meta := &metav1.PartialObjectMetadata{}
@@ -82,6 +90,20 @@ func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1
 		return nil, policy.ConflictError(name)
 	}
 	return secret, nil
+}
+
+// unmanagedSecret is the Secret key as the metadata cache holds it; nil when it holds none.
+func (r *CyclrCredentialReconciler) unmanagedSecret(ctx context.Context, key client.ObjectKey) (*metav1.PartialObjectMetadata, error) {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	err := r.unmanagedSecrets.Get(ctx, key, meta)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %q from the metadata cache: %w", key.Name, err)
+	}
+	return meta, nil
 }
 
 // mayWrite reports whether cred may write secret: one it controls, or a target a deleted

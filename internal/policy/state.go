@@ -38,6 +38,7 @@ const (
 	stateIssuedAt     = "issued_at"
 	stateExpiresAt    = "expires_at"
 	stateFingerprint  = "fingerprint"
+	stateInputs       = "inputs"
 )
 
 // StateSuffix names the state Secret after its credential; names that would grow past the
@@ -50,6 +51,10 @@ type TokenState struct {
 	// fingerprint identifies the spec and login the token was obtained with; when either
 	// changes, the token no longer fits and a new one is issued.
 	Fingerprint string
+	// Inputs identifies the spec and the version of the login Secret the token was obtained
+	// with (InputsOf): while both are unchanged, Fingerprint is known without reading the
+	// login Secret. Empty in a state written before it was kept.
+	Inputs string
 }
 
 // Fits reports whether the stored token was obtained with these inputs and is unexpired.
@@ -97,6 +102,7 @@ func StateFromSecret(secret *corev1.Secret) *TokenState {
 			ExpiresAt:    expires,
 		},
 		Fingerprint: string(d[stateFingerprint]),
+		Inputs:      string(d[stateInputs]),
 	}
 }
 
@@ -109,6 +115,7 @@ func (s *TokenState) SecretData() map[string][]byte {
 		stateIssuedAt:     []byte(s.Token.IssuedAt.UTC().Format(time.RFC3339Nano)),
 		stateExpiresAt:    []byte(s.Token.ExpiresAt.UTC().Format(time.RFC3339Nano)),
 		stateFingerprint:  []byte(s.Fingerprint),
+		stateInputs:       []byte(s.Inputs),
 	}
 }
 
@@ -118,14 +125,31 @@ func (s *TokenState) SecretData() map[string][]byte {
 // token is needed), and the login read from the Secret. It is a SHA-256 kept only in the
 // state Secret, never in status.
 func Fingerprint(spec *authv1alpha1.CyclrCredentialSpec, login cyclr.Request) string {
+	return digest(fingerprintedSpec(spec), []byte(login.ClientID), []byte(login.Username),
+		[]byte(login.Password), []byte(login.ClientSecret))
+}
+
+// InputsOf identifies a spec, as Fingerprint sees it, and a version of the login Secret (its
+// UID and resourceVersion, which change with any edit or re-creation): equal inputs mean an
+// equal Fingerprint. It holds no secret value.
+func InputsOf(spec *authv1alpha1.CyclrCredentialSpec, loginVersion string) string {
+	return digest(fingerprintedSpec(spec), []byte(loginVersion))
+}
+
+// fingerprintedSpec is the spec without the fields that need no new token.
+func fingerprintedSpec(spec *authv1alpha1.CyclrCredentialSpec) []byte {
 	s := spec.DeepCopy()
 	s.Suspend = false
 	s.RolloutRestartTargets = nil
 	s.Target.Keys, s.Target.Formats, s.Target.DeletionPolicy = nil, nil, ""
 	specJSON, _ := json.Marshal(s) // a plain struct of strings and maps: cannot fail
+	return specJSON
+}
+
+// digest is the hex SHA-256 of parts, each terminated by a zero byte.
+func digest(parts ...[]byte) string {
 	h := sha256.New()
-	for _, part := range [][]byte{specJSON, []byte(login.ClientID), []byte(login.Username),
-		[]byte(login.Password), []byte(login.ClientSecret)} {
+	for _, part := range parts {
 		_, _ = h.Write(part)
 		_, _ = h.Write([]byte{0})
 	}

@@ -36,6 +36,7 @@ func sampleState() *TokenState {
 		Token: cyclr.Token{AccessToken: "at-S3CRET", RefreshToken: "rt-S3CRET", TokenType: "bearer",
 			Grant: cyclr.GrantRefreshToken, IssuedAt: stateIssued, ExpiresAt: stateIssued.Add(1209599 * time.Second)},
 		Fingerprint: "0f1e2d3c",
+		Inputs:      "9a8b7c6d",
 	}
 }
 
@@ -75,7 +76,7 @@ func TestStateRoundTrip(t *testing.T) {
 			a, b := out.Token, in.Token
 			a.IssuedAt, a.ExpiresAt, b.IssuedAt, b.ExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 			if a.AccessToken != b.AccessToken || a.RefreshToken != b.RefreshToken || a.TokenType != b.TokenType ||
-				a.Grant != b.Grant || out.Fingerprint != in.Fingerprint {
+				a.Grant != b.Grant || out.Fingerprint != in.Fingerprint || out.Inputs != in.Inputs {
 				t.Errorf("round trip: got %#v fp %q, want %#v fp %q", a, out.Fingerprint, b, in.Fingerprint)
 			}
 			// Written again, the same bytes: no needless Secret update.
@@ -89,7 +90,7 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func TestStateSecretHoldsNoLogin(t *testing.T) {
-	want := []string{stateAccessToken, stateRefreshToken, stateTokenType, stateGrant, stateIssuedAt, stateExpiresAt, stateFingerprint}
+	want := []string{stateAccessToken, stateRefreshToken, stateTokenType, stateGrant, stateIssuedAt, stateExpiresAt, stateFingerprint, stateInputs}
 	data := sampleState().SecretData()
 	if len(data) != len(want) {
 		t.Errorf("state has %d keys, want %v", len(data), want)
@@ -245,8 +246,17 @@ func TestFingerprint(t *testing.T) {
 	if base != Fingerprint(baseSpec(), baseLogin) {
 		t.Fatal("fingerprint is not deterministic")
 	}
+	const baseLoginVersion = "uid-1/42"
+	baseInputs := InputsOf(baseSpec(), baseLoginVersion)
+	if len(baseInputs) != 64 || baseInputs == base {
+		t.Errorf("inputs %q are not a SHA-256 hex digest of their own", baseInputs)
+	}
 	if len(base) != 64 || strings.Contains(base, "S3CRET") {
 		t.Errorf("fingerprint %q is not a SHA-256 hex digest", base)
+	}
+	// Stored in every state Secret: a change would sign every credential in again at an upgrade.
+	if want := "b1811eed8db73f3029ccf95f61606c1ce4ae2b7a41620ac1e8847055f30647d3"; base != want {
+		t.Errorf("fingerprint = %s, want %s as before", base, want)
 	}
 
 	changes := map[string]struct {
@@ -281,6 +291,12 @@ func TestFingerprint(t *testing.T) {
 		if Fingerprint(spec, login) == base {
 			t.Errorf("changing %s does not change the fingerprint", name)
 		}
+		if c.spec != nil && InputsOf(spec, baseLoginVersion) == baseInputs {
+			t.Errorf("changing %s does not change the inputs", name)
+		}
+	}
+	if InputsOf(baseSpec(), "uid-1/43") == baseInputs || InputsOf(baseSpec(), "uid-2/42") == baseInputs {
+		t.Error("another version of the login Secret does not change the inputs")
 	}
 
 	// Pausing, and what only shapes the output, need no new token.
@@ -302,6 +318,9 @@ func TestFingerprint(t *testing.T) {
 		change(spec)
 		if Fingerprint(spec, baseLogin) != base {
 			t.Errorf("changing %s changed the fingerprint: it would issue a new token", name)
+		}
+		if InputsOf(spec, baseLoginVersion) != baseInputs {
+			t.Errorf("changing %s changed the inputs: the login Secret would be read for nothing", name)
 		}
 	}
 	suspended := baseSpec()

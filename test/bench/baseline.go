@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -35,6 +36,10 @@ import (
 
 // phaseBaseline: the writes the work needs, done directly, before any manager runs.
 func (b *bench) phaseBaseline(ctx context.Context) error {
+	if !b.c.floor {
+		logf("baseline skipped (-floor=false)")
+		return nil
+	}
 	if err := ensureNamespace(ctx, b.k8s, nsBaseline); err != nil {
 		return err
 	}
@@ -44,11 +49,18 @@ func (b *bench) phaseBaseline(ctx context.Context) error {
 	}
 	b.fig.baseline = took
 	logf("baseline: %d x (2 Secret creates + 1 status patch) on %d workers took %s", b.c.n, b.c.concurrency, took.Round(time.Millisecond))
-	// Clean up so the manager never sees them (envtest runs no garbage collector).
-	if err := b.k8s.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(nsBaseline)); err != nil {
-		return err
+	// Clean up so the manager never sees them (envtest runs no garbage collector). Deleting
+	// tens of thousands of objects on a loaded machine can outlast the API server's request
+	// timeout or reset the stream: each retry deletes what is left.
+	for _, obj := range []client.Object{&corev1.Secret{}, &authv1alpha1.CyclrCredential{}} {
+		err := retry.OnError(retry.DefaultBackoff, func(error) bool { return ctx.Err() == nil }, func() error {
+			return b.k8s.DeleteAllOf(ctx, obj, client.InNamespace(nsBaseline))
+		})
+		if err != nil {
+			return fmt.Errorf("cleaning up the floor's objects: %w", err)
+		}
 	}
-	return b.k8s.DeleteAllOf(ctx, &authv1alpha1.CyclrCredential{}, client.InNamespace(nsBaseline))
+	return nil
 }
 
 // baselineWrites does, directly with a client, the writes the operator must do for n new
@@ -73,7 +85,7 @@ func baselineWrites(ctx context.Context, c client.Client, ns string, n, workers,
 		cred := creds[i]
 		now := time.Now().UTC()
 		expires := now.Add(1209599 * time.Second)
-		access := randomHex(32)
+		access := randomHex()
 		labels := map[string]string{
 			authv1alpha1.ManagedByLabel: authv1alpha1.ManagedByValue, authv1alpha1.CredentialLabel: cred.Name,
 		}
@@ -83,10 +95,10 @@ func baselineWrites(ctx context.Context, c client.Client, ns string, n, workers,
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: cred.Name + "-cyclr-state", Labels: stateLabels},
 			Type:       corev1.SecretTypeOpaque,
 			Data: map[string][]byte{
-				"access_token": []byte(access), "refresh_token": []byte(randomHex(32)),
+				"access_token": []byte(access), "refresh_token": []byte(randomHex()),
 				"token_type": []byte("bearer"), "grant": []byte("password"),
 				"issued_at": []byte(now.Format(time.RFC3339Nano)), "expires_at": []byte(expires.Format(time.RFC3339Nano)),
-				"fingerprint": []byte(randomHex(32)),
+				"fingerprint": []byte(randomHex()), "inputs": []byte(randomHex()),
 			},
 		}
 		target := &corev1.Secret{
@@ -128,8 +140,9 @@ func baselineWrites(ctx context.Context, c client.Client, ns string, n, workers,
 	return time.Since(start), err
 }
 
-func randomHex(nbytes int) string {
-	b := make([]byte, nbytes)
+// randomHex is 32 random bytes in hex: the size of the emulator's tokens and of a SHA-256.
+func randomHex() string {
+	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }

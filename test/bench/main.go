@@ -56,8 +56,9 @@ type benchConfig struct {
 	cyclrQPS                              float64
 	cyclrBurst                            int
 	restartWindow, settle, timeout        time.Duration
-	manager, workDir                      string
-	keep, gcWait, strict                  bool
+	manager, workDir, heapProfile         string
+	memoryLimit                           int64
+	keep, gcWait, strict, floor           bool
 	// apiHosts are the emulators' host:port, passed to --allowed-api-hosts.
 	apiHosts []string
 }
@@ -80,6 +81,12 @@ func main() {
 	flag.DurationVar(&c.timeout, "timeout", 40*time.Minute, "bound on the whole run")
 	flag.StringVar(&c.manager, "manager", "bin/manager", "the manager binary (go build -o bin/manager ./cmd)")
 	flag.BoolVar(&c.strict, "strict", false, "exit with status 1 when a figure misses its floor (the run itself failing always does)")
+	flag.BoolVar(&c.floor, "floor", true, "measure the direct-write floor of figure 1 (false: a run for the other figures only)")
+	flag.StringVar(&c.heapProfile, "heap-profile", "",
+		"write the manager's heap profile with the N credentials (after the restart of figure 4) to this file; "+
+			"runs the manager with --pprof-bind-address on loopback")
+	flag.Int64Var(&c.memoryLimit, "memory-limit", 256<<20,
+		"the shipped memory limit (config/manager/manager.yaml) in bytes: the RSS targets are fractions of it")
 	flag.BoolVar(&c.keep, "keep-logs", false, "keep the manager logs and kubeconfig even when the run succeeds")
 	flag.Parse()
 

@@ -52,6 +52,7 @@ func writeKubeconfig(cfg *rest.Config, path string) error {
 type managerProc struct {
 	cmd        *exec.Cmd
 	metricsURL string
+	pprofURL   string // empty unless -heap-profile asked for one
 	started    time.Time
 	done       chan struct{}
 	waitErr    error
@@ -95,11 +96,20 @@ func startManager(ctx context.Context, c *benchConfig, kubeconfig, logPath strin
 	}
 	args := append([]string{"--kubeconfig=" + kubeconfig, fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", port)},
 		c.managerFlags()...)
+	pprofURL := ""
+	if c.heapProfile != "" {
+		pprofPort, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		pprofURL = fmt.Sprintf("http://127.0.0.1:%d", pprofPort)
+		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", pprofPort))
+	}
 	cmd := exec.Command(c.manager, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	m := &managerProc{
-		cmd: cmd, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port),
+		cmd: cmd, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), pprofURL: pprofURL,
 		done: make(chan struct{}), hc: &http.Client{Timeout: 10 * time.Second},
 	}
 	m.started = time.Now()

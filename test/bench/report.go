@@ -26,6 +26,13 @@ import (
 	"time"
 )
 
+// Targets of issue 15 (docs/benchmarks.md).
+const (
+	maxReadyRatio        = 1.5
+	maxRestartAll        = 10 * time.Second
+	maxHeapPerCredential = 4096
+)
+
 // report prints every figure next to its floor or target.
 func (b *bench) report(w io.Writer, runErr error) {
 	c, f := b.c, &b.fig
@@ -47,12 +54,15 @@ func (b *bench) report(w io.Writer, runErr error) {
 		c.n, c.refreshN, c.lifetime, c.unrelated, c.unrelatedSize, c.concurrency, c.createWorkers, c.restartWindow)
 
 	if f.ready > 0 {
-		ratio := f.ready.Seconds() / f.baseline.Seconds()
 		pf("(1) %d CyclrCredentials created at once, all Ready (TokenValid): %s (creating them took %s)\n",
 			c.n, f.ready.Round(time.Millisecond), f.created.Round(time.Millisecond))
-		pf("    floor: the same writes done directly (%d target + %d state Secrets + %d status patches, %d workers): %s\n",
-			c.n, c.n, c.n, c.concurrency, f.baseline.Round(time.Millisecond))
-		pf("    ratio: %.2f  (%.1f credentials/s vs %.1f/s)\n", ratio, n/f.ready.Seconds(), n/f.baseline.Seconds())
+		if f.baseline > 0 {
+			ratio := f.ready.Seconds() / f.baseline.Seconds()
+			pf("    floor: the same writes done directly (%d target + %d state Secrets + %d status patches, %d workers): %s\n",
+				c.n, c.n, c.n, c.concurrency, f.baseline.Round(time.Millisecond))
+			pf("    ratio: %.2f  (%.1f credentials/s vs %.1f/s)   target: at most %.1f   %s\n", ratio, n/f.ready.Seconds(),
+				n/f.baseline.Seconds(), maxReadyRatio, check(ratio <= maxReadyRatio, "(1) time to Ready against the floor"))
+		}
 		mgrWrites := f.loadWrites.total(func(k writeKey) bool { return k.resource != resourceCredentials || k.subresource != "" })
 		reads := f.loadReads.total(func(writeKey) bool { return true })
 		pf("    API requests by the manager per credential: %.2f (%.2f writes + %.2f GETs) vs 3 in the floor run; "+
@@ -95,8 +105,9 @@ func (b *bench) report(w io.Writer, runErr error) {
 		pf("    Cyclr requests in the %s after the restart, all %d tokens valid: %d   floor: 0   %s\n",
 			c.restartWindow, c.n, f.restartRequests, check(f.restartRequests == 0, "(4) Cyclr requests after restart"))
 		if f.restartDone {
-			pf("    every credential reconciled (reconcile_total >= %d, queue empty): %s after the process started (metrics up after %s)\n",
-				c.n, f.restartAll.Round(time.Millisecond), f.restartUp.Round(time.Millisecond))
+			pf("    every credential reconciled (reconcile_total >= %d, queue empty): %s after the process started (metrics up after %s)"+
+				"   target: %s   %s\n", c.n, f.restartAll.Round(time.Millisecond), f.restartUp.Round(time.Millisecond),
+				maxRestartAll, check(f.restartAll <= maxRestartAll, "(4) every credential reconciled after a restart"))
 		} else {
 			pf("    NOT every credential reconciled within %s (reconcile_total %.0f)   MISSED\n", c.restartWindow, f.restartRecs)
 			b.failed = append(b.failed, "(4) credentials reconciled after restart")
@@ -125,6 +136,13 @@ func (b *bench) report(w io.Writer, runErr error) {
 		line(fmt.Sprintf("%d credentials, 0 unrelated Secrets (after a restart):", c.n), f.memManaged, f.maxManaged)
 		line(fmt.Sprintf("+ %d unrelated Secrets, seen through the watch:", c.unrelated), f.memLive, 0)
 		line(fmt.Sprintf("+ %d unrelated Secrets, after a restart:", c.unrelated), f.memFresh, f.maxFresh)
+		heapPer := float64(f.memManaged.heapLive-f.memEmpty.heapLive) / n
+		pf("    per credential: live heap %.0f bytes, RSS %.0f bytes (%d credentials against none)   target: live heap at most %d bytes   %s\n",
+			heapPer, float64(f.memManaged.rss-f.memEmpty.rss)/n, c.n, maxHeapPerCredential,
+			check(heapPer <= maxHeapPerCredential, "(5) live heap per credential"))
+		pf("    %d credentials + %d unrelated Secrets: RSS %s = %.0f%% of the %s limit   target: at most half   %s\n",
+			c.n, c.unrelated, mib(max(f.memFresh.rss, f.maxFresh)), 100*float64(max(f.memFresh.rss, f.maxFresh))/float64(c.memoryLimit),
+			mib(c.memoryLimit), check(2*max(f.memFresh.rss, f.maxFresh) <= c.memoryLimit, "(5) RSS against half the memory limit"))
 		pf("    growth from %s of unrelated Secret data: RSS %+.1f MiB (%.1f%% of the data), live heap %+.1f MiB (%.0f bytes per Secret)\n",
 			mib(data), float64(growth)/(1<<20), 100*float64(growth)/float64(data),
 			float64(f.memFresh.heapLive-f.memManaged.heapLive)/(1<<20),

@@ -65,6 +65,14 @@ func (b *bench) phaseRestart(ctx context.Context) error {
 	}
 	b.fig.restartWrites = after.minus(before)
 	b.fig.restartRequests = b.cyclr.Requests() + b.cyclrShort.Requests()
-	b.fig.memManaged, b.fig.maxManaged, err = b.mgr.settledMemory(ctx, b.c.settle, b.c.gcWait)
-	return err
+	if b.fig.memManaged, b.fig.maxManaged, err = b.mgr.settledMemory(ctx, b.c.settle, b.c.gcWait); err != nil {
+		return err
+	}
+	if b.c.heapProfile != "" {
+		if err := b.mgr.saveHeapProfile(ctx, b.c.heapProfile); err != nil {
+			return err
+		}
+		logf("heap profile with %d credentials written to %s", b.c.n, b.c.heapProfile)
+	}
+	return nil
 }

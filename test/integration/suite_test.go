@@ -19,6 +19,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,6 +81,9 @@ type harness struct {
 	minRefreshInterval time.Duration
 	// secretReads counts the Secrets the reconciler reads from the API server, by name.
 	secretReads *testenv.SecretReads
+	// credentialReads counts the reads of CyclrCredentials from the manager's cache, by name:
+	// every reconcile starts with one.
+	credentialReads *credentialReads
 	// wrapClient, when set, wraps the next startManager's client: a test injects failures.
 	wrapClient func(client.Client) client.Client
 }
@@ -125,6 +129,8 @@ func (h *harness) startManager() {
 	}
 	h.secretReads = &testenv.SecretReads{Reader: r.APIReader}
 	r.APIReader = h.secretReads
+	h.credentialReads = &credentialReads{Client: r.Client}
+	r.Client = h.credentialReads
 	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
 	h.manager = testenv.Run("manager", mgr)
 }
@@ -234,4 +240,30 @@ func notFound(err error) error {
 		return nil
 	}
 	return fmt.Errorf("want NotFound, got %v", err)
+}
+
+// credentialReads is a client that counts its reads of CyclrCredentials, by name.
+type credentialReads struct {
+	client.Client
+	mu    sync.Mutex
+	names map[string]int
+}
+
+func (c *credentialReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if _, ok := obj.(*authv1alpha1.CyclrCredential); ok {
+		c.mu.Lock()
+		if c.names == nil {
+			c.names = map[string]int{}
+		}
+		c.names[key.Name]++
+		c.mu.Unlock()
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}
+
+// Of is how many times the CyclrCredential name was read.
+func (c *credentialReads) Of(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.names[name]
 }

@@ -64,8 +64,8 @@ func TestTargetKeysAndFormats(t *testing.T) {
 	}, asJSON)
 
 	// Other names and one format: the target follows from the stored token, and the write's
-	// echo is recognised (a reconcile it started would read the login Secret again).
-	logins := h.secretReads.Of("login")
+	// echo is recognised (a reconcile it started would read the credential again).
+	reconciles := h.credentialReads.Of("cred")
 	h.update("cred", func(c *authv1alpha1.CyclrCredential) {
 		c.Spec.Target.Keys = map[string]authv1alpha1.SecretKeyName{"access_token": "token", "expires_at": "expiry"}
 		c.Spec.Target.Formats = []authv1alpha1.TargetFormat{authv1alpha1.FormatJSON}
@@ -76,8 +76,8 @@ func TestTargetKeysAndFormats(t *testing.T) {
 		"api_url": apiURL, "account_id": accountID,
 	}, asJSON)
 	h.holds(time.Second, func() error {
-		if got := h.secretReads.Of("login"); got != logins+1 {
-			return fmt.Errorf("the login Secret was read %d times since the change, want once: one reconcile", got-logins)
+		if got := h.credentialReads.Of("cred"); got != reconciles+1 {
+			return fmt.Errorf("the credential was reconciled %d times since the change, want once", got-reconciles)
 		}
 		return h.requests(1)
 	})
@@ -86,7 +86,7 @@ func TestTargetKeysAndFormats(t *testing.T) {
 	written := target.ResourceVersion
 	h.annotate("cred", "example.com/poke", "1")
 	h.eventually(10*time.Second, func() error {
-		if h.secretReads.Of("login") < logins+2 {
+		if h.credentialReads.Of("cred") < reconciles+2 {
 			return fmt.Errorf("no reconcile after the annotation")
 		}
 		return nil

@@ -87,7 +87,7 @@ current-context: e2e
 }
 
 // writeComponentConfigs writes the kubelet's and kube-proxy's configurations. Each setting
-// that is not a default says why (see /work/shared/real-node-notes.md).
+// that is not a default says why; docs/development.md, "The real cluster", has the pitfalls.
 func (n *node) writeComponentConfigs() error {
 	kubelet := fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration

@@ -39,20 +39,7 @@ import (
 
 // syncFinalizer adds or removes RetainFinalizer as spec.target.deletionPolicy says.
 func (r *CyclrCredentialReconciler) syncFinalizer(ctx context.Context, cred *authv1alpha1.CyclrCredential) error {
-	want := cred.Spec.Target.DeletionPolicy == authv1alpha1.DeletionRetain
-	if want == controllerutil.ContainsFinalizer(cred, authv1alpha1.RetainFinalizer) {
-		return nil
-	}
-	patch := client.MergeFromWithOptions(cred.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	if want {
-		controllerutil.AddFinalizer(cred, authv1alpha1.RetainFinalizer)
-	} else {
-		controllerutil.RemoveFinalizer(cred, authv1alpha1.RetainFinalizer)
-	}
-	if err := r.Patch(ctx, cred, patch); err != nil {
-		return fmt.Errorf("updating the finalizers of CyclrCredential: %w", err)
-	}
-	return nil
+	return r.setFinalizer(ctx, cred, cred.Spec.Target.DeletionPolicy == authv1alpha1.DeletionRetain)
 }
 
 // finalize releases the target Secret of a credential being deleted with RetainFinalizer,
@@ -64,10 +51,24 @@ func (r *CyclrCredentialReconciler) finalize(ctx context.Context, cred *authv1al
 	if err := r.releaseTarget(ctx, cred); err != nil {
 		return err
 	}
+	return r.setFinalizer(ctx, cred, false)
+}
+
+// setFinalizer makes cred carry RetainFinalizer or not, with a patch that fails on a stale
+// copy rather than drop a finalizer someone else added meanwhile.
+func (r *CyclrCredentialReconciler) setFinalizer(ctx context.Context, cred *authv1alpha1.CyclrCredential, want bool) error {
+	if want == controllerutil.ContainsFinalizer(cred, authv1alpha1.RetainFinalizer) {
+		return nil
+	}
 	patch := client.MergeFromWithOptions(cred.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(cred, authv1alpha1.RetainFinalizer)
-	if err := r.Patch(ctx, cred, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing the finalizer of CyclrCredential: %w", err)
+	if want {
+		controllerutil.AddFinalizer(cred, authv1alpha1.RetainFinalizer)
+	} else {
+		controllerutil.RemoveFinalizer(cred, authv1alpha1.RetainFinalizer)
+	}
+	err := r.Patch(ctx, cred, patch)
+	if err != nil && !(apierrors.IsNotFound(err) && !want) { // removed from a credential already gone: done
+		return fmt.Errorf("updating the finalizers of CyclrCredential: %w", err)
 	}
 	return nil
 }

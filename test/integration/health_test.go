@@ -76,21 +76,21 @@ func TestHealthKstatusForEveryReadyReason(t *testing.T) {
 	}
 	for _, tc := range cases {
 		h.waitReady(tc.name, tc.reason, 20*time.Second)
-		wantKstatus(t, h.unstructured(h.ns, tc.name), tc.reason, tc.want)
+		wantKstatus(t, getUnstructured(t, h.ns, tc.name), tc.reason, tc.want)
 	}
 
 	// A valid token whose renewal cannot be made (the login lost its password): still Current.
 	h.updateSecret("failing-login", func(s *corev1.Secret) { delete(s.Data, "password") })
 	h.waitReady("failing", authv1alpha1.ReasonRefreshFailing, 20*time.Second)
-	wantKstatus(t, h.unstructured(h.ns, "failing"), authv1alpha1.ReasonRefreshFailing, status.CurrentStatus)
+	wantKstatus(t, getUnstructured(t, h.ns, "failing"), authv1alpha1.ReasonRefreshFailing, status.CurrentStatus)
 
 	// A spec change not yet acted on is in progress, whatever Ready said before.
 	h.stopManager()
 	h.update("valid", func(c *authv1alpha1.CyclrCredential) { c.Spec.RefreshBefore = &metav1.Duration{Duration: time.Hour} })
-	wantKstatus(t, h.unstructured(h.ns, "valid"), "a new generation", status.InProgressStatus)
+	wantKstatus(t, getUnstructured(t, h.ns, "valid"), "a new generation", status.InProgressStatus)
 	h.startManager()
 	h.waitReady("valid", authv1alpha1.ReasonTokenValid, 20*time.Second)
-	wantKstatus(t, h.unstructured(h.ns, "valid"), authv1alpha1.ReasonTokenValid, status.CurrentStatus)
+	wantKstatus(t, getUnstructured(t, h.ns, "valid"), authv1alpha1.ReasonTokenValid, status.CurrentStatus)
 }
 
 // TestHealthKstatusBeforeTheOperator covers what no manager writes in the test above: a
@@ -132,11 +132,6 @@ func wantKstatus(t *testing.T, u *unstructured.Unstructured, what string, want s
 		conds, _ := json.Marshal(u.Object["status"])
 		t.Errorf("%s (%s): kstatus %s (%s), want %s; status %s", u.GetName(), what, res.Status, res.Message, want, conds)
 	}
-}
-
-func (h *harness) unstructured(ns, name string) *unstructured.Unstructured {
-	h.t.Helper()
-	return getUnstructured(h.t, ns, name)
 }
 
 // getUnstructured reads the credential as GitOps tools do: the API server's JSON, untyped.

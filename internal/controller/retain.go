@@ -67,7 +67,7 @@ func (r *CyclrCredentialReconciler) setFinalizer(ctx context.Context, cred *auth
 		controllerutil.RemoveFinalizer(cred, authv1alpha1.RetainFinalizer)
 	}
 	err := r.Patch(ctx, cred, patch)
-	if err != nil && !(apierrors.IsNotFound(err) && !want) { // removed from a credential already gone: done
+	if err != nil && (want || !apierrors.IsNotFound(err)) { // removed from a credential already gone: done
 		return fmt.Errorf("updating the finalizers of CyclrCredential: %w", err)
 	}
 	return nil

@@ -177,25 +177,44 @@ func (m *managerProc) kill() {
 	<-m.done
 }
 
-// rssBytes reads VmRSS from /proc/PID/status.
-func (m *managerProc) rssBytes() (int64, error) {
+// residentMemory is the manager's resident memory from /proc/PID/status: VmRSS, and its two
+// parts that matter here. RssFile is the binary's pages mapped from the page cache (clean: the
+// kernel can drop them under the cgroup's limit and read them again); RssAnon is the Go heap,
+// stacks and runtime, which it cannot.
+type residentMemory struct {
+	rss, anon, file int64
+}
+
+func (m *managerProc) residentMemory() (residentMemory, error) {
 	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(m.cmd.Process.Pid), "status"))
 	if err != nil {
-		return 0, err
+		return residentMemory{}, err
 	}
 	defer func() { _ = f.Close() }()
+	var r residentMemory
+	fields := map[string]*int64{"VmRSS:": &r.rss, "RssAnon:": &r.anon, "RssFile:": &r.file}
+	found := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if value, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			fields := strings.Fields(value)
-			if len(fields) != 2 || fields[1] != "kB" {
-				return 0, fmt.Errorf("unexpected VmRSS line %q", sc.Text())
-			}
-			kb, err := strconv.ParseInt(fields[0], 10, 64)
-			return kb * 1024, err
+		parts := strings.Fields(sc.Text())
+		dst, ok := fields[parts[0]]
+		if !ok {
+			continue
 		}
+		if len(parts) != 3 || parts[2] != "kB" {
+			return residentMemory{}, fmt.Errorf("unexpected line %q in /proc status", sc.Text())
+		}
+		kb, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			return residentMemory{}, err
+		}
+		*dst = kb * 1024
+		found++
 	}
-	return 0, errors.New("no VmRSS in /proc status")
+	if found != len(fields) {
+		return residentMemory{}, errors.New("no VmRSS, RssAnon or RssFile in /proc status")
+	}
+	return r, sc.Err()
 }
 
 // controllerName is the operator's controller, as its metrics label it.
@@ -219,14 +238,15 @@ func (m *managerProc) reconcileState(ctx context.Context) (reconcileState, error
 	}, nil
 }
 
-// memory samples the manager's memory: VmRSS, and the Go heap in use from its metrics.
+// memory samples the manager's memory: VmRSS and its anonymous part, and the Go heap in use
+// from its metrics.
 type memory struct {
-	rss, heapInuse, heapLive int64
-	gcCycles                 float64
+	rss, rssAnon, heapInuse, heapLive int64
+	gcCycles                          float64
 }
 
 func (m *managerProc) memory(ctx context.Context) (memory, error) {
-	rss, err := m.rssBytes()
+	resident, err := m.residentMemory()
 	if err != nil {
 		return memory{}, err
 	}
@@ -235,7 +255,8 @@ func (m *managerProc) memory(ctx context.Context) (memory, error) {
 		return memory{}, err
 	}
 	return memory{
-		rss:       rss,
+		rss:       resident.rss,
+		rssAnon:   resident.anon,
 		heapInuse: int64(sum(s, "go_memstats_heap_inuse_bytes", nil)),
 		// runtime/metrics /gc/heap/live:bytes: the heap marked live by the last GC.
 		heapLive: int64(sum(s, "go_gc_heap_live_bytes", nil)),

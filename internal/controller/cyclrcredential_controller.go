@@ -62,6 +62,7 @@ type CyclrCredentialReconciler struct {
 
 	failures failureMemory
 	writes   ownWrites
+	logins   recentLogins
 	// unmanagedSecrets holds the metadata of every Secret the manager's cache does not (those
 	// without the managed-by label); SetupWithManager sets it.
 	unmanagedSecrets client.Reader
@@ -151,12 +152,20 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 	}
 	setFingerprint(known)
 	act := policy.Decide(sit)
+	// A token due whatever the login holds (a first one, one near expiry) needs the re-reads
+	// that precede every Cyclr call (below): they are started now, to overlap the login read.
+	var reread func() (*authv1alpha1.CyclrCredential, *corev1.Secret, error)
+	if act.CallsCyclr() {
+		readCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		reread = r.startReadFromAPIServer(readCtx, cred)
+	}
 	// The login Secret is read when its fingerprint is not known, and always before Cyclr is
 	// called: the request needs it, and the decision is made again on what it holds.
 	var login cyclr.Request
 	var loginVersion string
 	if known == "" || act.CallsCyclr() {
-		if login, loginVersion, err = readLogin(ctx, r.APIReader, cred); err != nil {
+		if login, loginVersion, err = readLogin(ctx, loginReader{Reader: r.APIReader, metadata: r.unmanagedSecret, recent: &r.logins, clock: r.Clock}, cred); err != nil {
 			res, err := r.configFailure(cred, state, err)
 			if err == nil && state.Valid(now) {
 				err = r.ensureTarget(ctx, cred, target, res)
@@ -168,7 +177,10 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 	}
 	if act.CallsCyclr() {
 		// Confirm against the API server, not the cache, that the token is still needed.
-		fresh, freshState, err := r.readFromAPIServer(ctx, cred)
+		if reread == nil {
+			reread = r.startReadFromAPIServer(ctx, cred)
+		}
+		fresh, freshState, err := reread()
 		if err != nil {
 			res, err := r.configFailure(cred, state, err)
 			return res, cred, err
@@ -271,6 +283,26 @@ func (r *CyclrCredentialReconciler) readFromAPIServer(ctx context.Context,
 		return nil, nil, policy.StateConflictError(secret.Name)
 	}
 	return cred, secret, nil
+}
+
+// startReadFromAPIServer starts readFromAPIServer and returns what waits for its answer.
+func (r *CyclrCredentialReconciler) startReadFromAPIServer(ctx context.Context,
+	cached *authv1alpha1.CyclrCredential,
+) func() (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
+	type read struct {
+		cred  *authv1alpha1.CyclrCredential
+		state *corev1.Secret
+		err   error
+	}
+	done := make(chan read, 1)
+	go func() {
+		cred, state, err := r.readFromAPIServer(ctx, cached)
+		done <- read{cred, state, err}
+	}()
+	return func() (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
+		got := <-done
+		return got.cred, got.state, got.err
+	}
 }
 
 // obtain asks Cyclr for a token: a sign-in for ActionIssue; for ActionRenew, as spec.rotation

@@ -62,7 +62,7 @@ type CyclrCredentialReconciler struct {
 
 	failures failureMemory
 	writes   ownWrites
-	logins   recentLogins
+	logins   recentLogins // login Secrets read moments ago: loginReader
 	// unmanagedSecrets holds the metadata of every Secret the manager's cache does not (those
 	// without the managed-by label); SetupWithManager sets it.
 	unmanagedSecrets client.Reader
@@ -165,7 +165,7 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 	var login cyclr.Request
 	var loginVersion string
 	if known == "" || act.CallsCyclr() {
-		if login, loginVersion, err = readLogin(ctx, loginReader{Reader: r.APIReader, metadata: r.unmanagedSecret, recent: &r.logins, clock: r.Clock}, cred); err != nil {
+		if login, loginVersion, err = readLogin(ctx, r.loginReader(), cred); err != nil {
 			res, err := r.configFailure(cred, state, err)
 			if err == nil && state.Valid(now) {
 				err = r.ensureTarget(ctx, cred, target, res)

@@ -123,3 +123,7 @@ func (l loginReader) Get(ctx context.Context, key client.ObjectKey, obj client.O
 	l.recent.remember(key, secret, l.clock.Now())
 	return nil
 }
+
+func (r *CyclrCredentialReconciler) loginReader() loginReader {
+	return loginReader{Reader: r.APIReader, metadata: r.unmanagedSecret, recent: &r.logins, clock: r.Clock}
+}

@@ -123,7 +123,8 @@ func (b *bench) report(w io.Writer, runErr error) {
 	if f.memFresh.rss > 0 {
 		data := int64(c.unrelated) * int64(c.unrelatedSize)
 		growth := f.memFresh.rss - f.memManaged.rss
-		pf("(5) manager memory: VmRSS (of it anonymous, not the binary's pages); Go heap live after the last GC / heap in use (sampled %s after the first GC once idle: %v)\n",
+		pf("(5) manager memory: VmRSS (of it anonymous, not the binary's pages); "+
+			"Go heap live after the last GC / heap in use (sampled %s after the first GC once idle: %v)\n",
 			c.settle, c.gcWait)
 		line := func(what string, m memory, maxRSS int64) {
 			extra := ""
@@ -142,7 +143,8 @@ func (b *bench) report(w io.Writer, runErr error) {
 			check(heapPer <= maxHeapPerCredential, "(5) live heap per credential"))
 		pf("    %d credentials + %d unrelated Secrets: RSS %s = %.0f%% of the %s limit (anonymous %s = %.0f%%)   target: at most half   %s\n",
 			c.n, c.unrelated, mib(max(f.memFresh.rss, f.maxFresh)), 100*float64(max(f.memFresh.rss, f.maxFresh))/float64(c.memoryLimit),
-			mib(c.memoryLimit), mib(f.memFresh.rssAnon), 100*float64(f.memFresh.rssAnon)/float64(c.memoryLimit), check(2*max(f.memFresh.rss, f.maxFresh) <= c.memoryLimit, "(5) RSS against half the memory limit"))
+			mib(c.memoryLimit), mib(f.memFresh.rssAnon), 100*float64(f.memFresh.rssAnon)/float64(c.memoryLimit),
+			check(2*max(f.memFresh.rss, f.maxFresh) <= c.memoryLimit, "(5) RSS against half the memory limit"))
 		pf("    growth from %s of unrelated Secret data: RSS %+.1f MiB (%.1f%% of the data), live heap %+.1f MiB (%.0f bytes per Secret)\n",
 			mib(data), float64(growth)/(1<<20), 100*float64(growth)/float64(data),
 			float64(f.memFresh.heapLive-f.memManaged.heapLive)/(1<<20),

@@ -37,6 +37,7 @@ var allOptions = []string{
 	"--set", "networkPolicy.enabled=true,replicaCount=2,logLevel=debug,minRefreshInterval=1m",
 	"--set", "allowedApiHosts={api.cyclr.com,*.cyclr.example.com}",
 	"--set", "extraArgs={--cyclr-qps=2}",
+	"--set", "extraEnv[0].name=GOGC", "--set-string", "extraEnv[0].value=50",
 	"--set", "nodeSelector.kubernetes\\.io/os=linux",
 	"--set", "tolerations[0].key=dedicated,tolerations[0].operator=Exists",
 }
@@ -63,19 +64,21 @@ func TestLint(t *testing.T) {
 // the install instead of being silently ignored.
 func TestSchemaRefusesTypos(t *testing.T) {
 	for set, want := range map[string]string{
-		"imagee.tag=x":                        "additional properties 'imagee' not allowed",
-		"image.tagg=x":                        "at '/image': additional properties 'tagg' not allowed",
-		"crds.keeep=false":                    "at '/crds': additional properties 'keeep' not allowed",
-		"metrics.serviceMonitor.enable=true":  "at '/metrics/serviceMonitor': additional properties 'enable' not allowed",
-		"resources.limit.cpu=1":               "at '/resources': additional properties 'limit' not allowed",
-		"replicaCount=two":                    "at '/replicaCount'",
-		"logLevel=verbose":                    "at '/logLevel'",
-		"minRefreshInterval=soon":             "at '/minRefreshInterval'",
-		"namespaces={Team_A}":                 "at '/namespaces/0'",
-		"extraCA=not-a-pem":                   "at '/extraCA'",
-		"image.digest=latest":                 "at '/image/digest'",
-		"networkPolicy.enabled=yes-please":    "at '/networkPolicy/enabled'",
-		"prometheusRule.labels.release=false": "at '/prometheusRule/labels/release'",
+		"imagee.tag=x":                               "additional properties 'imagee' not allowed",
+		"image.tagg=x":                               "at '/image': additional properties 'tagg' not allowed",
+		"crds.keeep=false":                           "at '/crds': additional properties 'keeep' not allowed",
+		"metrics.serviceMonitor.enable=true":         "at '/metrics/serviceMonitor': additional properties 'enable' not allowed",
+		"resources.limit.cpu=1":                      "at '/resources': additional properties 'limit' not allowed",
+		"replicaCount=two":                           "at '/replicaCount'",
+		"logLevel=verbose":                           "at '/logLevel'",
+		"extraEnv[0].name=GOMEMLIMIT":                "at '/extraEnv/0/name'",
+		"extraEnv[0].name=GOGC,extraEnv[0].value=50": "at '/extraEnv/0/value'",
+		"minRefreshInterval=soon":                    "at '/minRefreshInterval'",
+		"namespaces={Team_A}":                        "at '/namespaces/0'",
+		"extraCA=not-a-pem":                          "at '/extraCA'",
+		"image.digest=latest":                        "at '/image/digest'",
+		"networkPolicy.enabled=yes-please":           "at '/networkPolicy/enabled'",
+		"prometheusRule.labels.release=false":        "at '/prometheusRule/labels/release'",
 	} {
 		t.Run(set, func(t *testing.T) {
 			stderr := renderFails(t, "--set", set)
@@ -155,6 +158,10 @@ func TestValuesReachTheManager(t *testing.T) {
 		if !slices.Contains(c.Args, arg) {
 			t.Errorf("manager args %q lack %s", c.Args, arg)
 		}
+	}
+	if i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOGC" }); i < 0 || c.Env[i].Value != "50" ||
+		!slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" && e.ValueFrom != nil }) {
+		t.Errorf("manager env %+v: want GOGC=50 besides GOMEMLIMIT from the memory limit", c.Env)
 	}
 	if pod.Spec.NodeSelector["kubernetes.io/os"] != "linux" || len(pod.Spec.Tolerations) != 1 || pod.Spec.Tolerations[0].Key != "dedicated" {
 		t.Errorf("nodeSelector %v and tolerations %+v: want kubernetes.io/os=linux and dedicated", pod.Spec.NodeSelector, pod.Spec.Tolerations)

@@ -24,29 +24,39 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// SecretReads wraps a reconciler's API reader and counts the full Secrets it reads, by name:
-// proof that a login Secret was, or was not, read.
-type SecretReads struct {
-	client.Reader
+// ReadCounts counts reads by object name; the readers below embed it.
+type ReadCounts struct {
 	mu    sync.Mutex
 	names map[string]int
 }
 
-func (s *SecretReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	if _, ok := obj.(*corev1.Secret); ok {
-		s.mu.Lock()
-		if s.names == nil {
-			s.names = map[string]int{}
-		}
-		s.names[key.Name]++
-		s.mu.Unlock()
+// Count records one read of name.
+func (c *ReadCounts) Count(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.names == nil {
+		c.names = map[string]int{}
 	}
-	return s.Reader.Get(ctx, key, obj, opts...)
+	c.names[name]++
 }
 
-// Of is how many times the Secret name was read.
-func (s *SecretReads) Of(name string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.names[name]
+// Of is how many times name was read.
+func (c *ReadCounts) Of(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.names[name]
+}
+
+// SecretReads wraps a reconciler's API reader and counts the full Secrets it reads, by name:
+// proof that a login Secret was, or was not, read.
+type SecretReads struct {
+	client.Reader
+	ReadCounts
+}
+
+func (s *SecretReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if _, ok := obj.(*corev1.Secret); ok {
+		s.Count(key.Name)
+	}
+	return s.Reader.Get(ctx, key, obj, opts...)
 }

@@ -19,7 +19,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -245,25 +244,12 @@ func notFound(err error) error {
 // credentialReads is a client that counts its reads of CyclrCredentials, by name.
 type credentialReads struct {
 	client.Client
-	mu    sync.Mutex
-	names map[string]int
+	testenv.ReadCounts
 }
 
 func (c *credentialReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 	if _, ok := obj.(*authv1alpha1.CyclrCredential); ok {
-		c.mu.Lock()
-		if c.names == nil {
-			c.names = map[string]int{}
-		}
-		c.names[key.Name]++
-		c.mu.Unlock()
+		c.Count(key.Name)
 	}
 	return c.Client.Get(ctx, key, obj, opts...)
-}
-
-// Of is how many times the CyclrCredential name was read.
-func (c *credentialReads) Of(name string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.names[name]
 }

@@ -42,6 +42,10 @@ const (
 	// RestartedAtAnnotation, on a rollout restart target's pod template, is set to the issue
 	// time of each new token (RFC 3339).
 	RestartedAtAnnotation = "auth.cyclr-operator.io/restarted-at"
+	// AllowRestartByAnnotation, on a Deployment, StatefulSet or DaemonSet, lists (comma-separated)
+	// the CyclrCredentials in its namespace that may restart it: whoever may edit the workload
+	// grants the restart, not whoever may edit the credential.
+	AllowRestartByAnnotation = "auth.cyclr-operator.io/allow-restart-by"
 	// RetainFinalizer holds a CyclrCredential with deletionPolicy Retain until its target
 	// Secret has been released.
 	RetainFinalizer = "auth.cyclr-operator.io/retain-target"
@@ -65,7 +69,10 @@ const (
 	ReasonInvalidTokenResponse      = "InvalidTokenResponse"
 	ReasonTargetSecretConflict      = "TargetSecretConflict"
 	ReasonAPIHostNotAllowed         = "APIHostNotAllowed"
-	ReasonSuspended                 = "Suspended"
+	// ReasonSpecInvalid: a stored spec breaks a rule the CRD enforces since version 0.1.0 (an
+	// object created before it); nothing is read, sent or written until it is fixed.
+	ReasonSpecInvalid = "SpecInvalid"
+	ReasonSuspended   = "Suspended"
 	// ReasonRetryPending: the last attempt failed and the next waits for its backoff; it is
 	// shown only when no earlier reason is known.
 	ReasonRetryPending = "RetryPending"
@@ -78,3 +85,26 @@ func (c *CyclrCredential) TargetSecretName() string {
 	}
 	return c.Name
 }
+
+// StartupEnvNamePattern matches (case-insensitively) the environment variables that a shell,
+// the dynamic loader or a language runtime reads when a process starts. spec.target.keys may
+// not rename a key to one of them: a pod that loads the target Secret with envFrom would run
+// what the value holds. The CRD's rule on SecretKeyName spells the same expression.
+const StartupEnvNamePattern = `(?i)^(BASH_ENV|ENV|IFS|PATH|HOME|SHELL|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS[0-9]|` +
+	`PROMPT_COMMAND|ZDOTDIR|LD_.*|DYLD_.*|GCONV_PATH|GLIBC_TUNABLES|LOCPATH|NLSPATH|HOSTALIASES|RES_OPTIONS|` +
+	`LOCALDOMAIN|TMPDIR|NODE_OPTIONS|NODE_PATH|PYTHONSTARTUP|PYTHONPATH|PYTHONHOME|PYTHONWARNINGS|PYTHONINSPECT|` +
+	`PERL5OPT|PERL5LIB|PERLLIB|PERL5DB|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JAVA_OPTS|` +
+	`CLASSPATH|SSL_CERT_FILE|SSL_CERT_DIR|.*_PROXY)$`
+
+// ReservedMetadataPrefix is the operator's own label and annotation prefix: spec.target.labels
+// and annotations may not set keys in it (nor ManagedByLabel).
+const ReservedMetadataPrefix = "auth.cyclr-operator.io/"
+
+// Bounds of spec.target.labels and annotations, enforced by the CRD and re-checked by the
+// operator: one tenant's credential cannot make the shared operator cache megabytes.
+const (
+	MaxTargetMetadataEntries    = 64
+	MaxTargetMetadataValueBytes = 1024
+	// MaxCyclrIDLength bounds spec.clientID and spec.accountID (characters A-Z a-z 0-9 . _ -).
+	MaxCyclrIDLength = 128
+)

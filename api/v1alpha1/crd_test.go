@@ -89,3 +89,16 @@ func TestCRDNamesAndColumns(t *testing.T) {
 		t.Errorf("status.conditions is not a list map keyed by type: %v %v", conditions.XListType, conditions.XListMapKeys)
 	}
 }
+
+// TestStartupEnvNameRuleMatchesGo: the CRD's rule on renamed keys spells the same expression
+// as StartupEnvNamePattern, which the operator applies again to stored objects.
+func TestStartupEnvNameRuleMatchesGo(t *testing.T) {
+	keys := loadCRD(t).Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties["target"].Properties["keys"]
+	want := "!self.matches('" + authv1alpha1.StartupEnvNamePattern + "')"
+	for _, rule := range keys.AdditionalProperties.Schema.XValidations {
+		if rule.Rule == want {
+			return
+		}
+	}
+	t.Errorf("no rule %s on spec.target.keys' values: keep the marker on SecretKeyName and StartupEnvNamePattern equal", want)
+}

@@ -89,11 +89,19 @@ type TargetSecret struct {
 	// +optional
 	Name string `json:"name,omitempty"`
 
-	// labels copied onto the target Secret.
+	// labels copied onto the target Secret: at most 64, none in the operator's own prefix
+	// auth.cyclr-operator.io/ nor app.kubernetes.io/managed-by.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && size(self[k]) <= 1024)",message="target.labels: keys may be at most 317 characters and values at most 1024"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('auth.cyclr-operator.io/') && k != 'app.kubernetes.io/managed-by')",message="target.labels may not set keys in the operator's own prefix auth.cyclr-operator.io/ or app.kubernetes.io/managed-by"
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 
-	// annotations copied onto the target Secret.
+	// annotations copied onto the target Secret: at most 64, each value at most 1024
+	// characters, none in the operator's own prefix auth.cyclr-operator.io/.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && size(self[k]) <= 1024)",message="target.annotations: keys may be at most 317 characters and values at most 1024"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('auth.cyclr-operator.io/') && k != 'app.kubernetes.io/managed-by')",message="target.annotations may not set keys in the operator's own prefix auth.cyclr-operator.io/ or app.kubernetes.io/managed-by"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -130,6 +138,7 @@ type TargetSecret struct {
 // +kubebuilder:validation:MaxLength=253
 // +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
 // +kubebuilder:validation:XValidation:rule="self != '.' && !self.startsWith('..')",message="a Secret key may not be '.' or start with '..'"
+// +kubebuilder:validation:XValidation:rule="!self.matches('(?i)^(BASH_ENV|ENV|IFS|PATH|HOME|SHELL|SHELLOPTS|BASHOPTS|CDPATH|GLOBIGNORE|PS[0-9]|PROMPT_COMMAND|ZDOTDIR|LD_.*|DYLD_.*|GCONV_PATH|GLIBC_TUNABLES|LOCPATH|NLSPATH|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN|TMPDIR|NODE_OPTIONS|NODE_PATH|PYTHONSTARTUP|PYTHONPATH|PYTHONHOME|PYTHONWARNINGS|PYTHONINSPECT|PERL5OPT|PERL5LIB|PERLLIB|PERL5DB|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|JAVA_OPTS|CLASSPATH|SSL_CERT_FILE|SSL_CERT_DIR|.*_PROXY)$')",message="a key may not be renamed to an environment variable that a shell, the dynamic loader or a language runtime reads at start (such as BASH_ENV, PATH, LD_PRELOAD, NODE_OPTIONS or HTTPS_PROXY): pods that load the Secret with envFrom would run what it holds"
 type SecretKeyName string
 
 // TargetFormat is a whole-token file added to the target Secret.
@@ -182,10 +191,13 @@ type RolloutRestartTarget struct {
 // CyclrCredentialSpec is the desired state: which Cyclr login to use and where to put the token.
 // +kubebuilder:validation:XValidation:rule="self.grant != 'ClientCredentials' || !has(self.rotation) || self.rotation == 'RefreshToken'",fieldPath=".rotation",message="rotation Reauthenticate applies to the Password grant only; ClientCredentials always obtains a new token (leave rotation unset)"
 type CyclrCredentialSpec struct {
-	// apiURL is the Cyclr API root, e.g. https://api.eu.cyclr.com. https is required, except
-	// http to localhost, 127.0.0.1 or [::1].
+	// apiURL is the Cyclr API origin, e.g. https://api.eu.cyclr.com: https://host[:port] with
+	// an optional trailing /, and nothing else (no path, user info, query or fragment); the
+	// host in ASCII letters, digits, '-' and '.' (an international name in its xn-- form).
+	// http is allowed only to localhost, 127.0.0.1 or [::1].
 	// +kubebuilder:default="https://api.cyclr.com"
 	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(https://[A-Za-z0-9.-]+|http://(localhost|127[.]0[.]0[.]1|[[]::1[]]))(:[0-9]{1,5})?/?$')",message="apiURL must be a bare origin such as https://api.cyclr.com (optionally :port and a trailing /): no path, and a host of ASCII letters, digits, '-' and '.' (international names in their xn-- form)"
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != '' && (url(self).getScheme() == 'https' || (url(self).getScheme() == 'http' && url(self).getHostname() in ['localhost', '127.0.0.1', '::1']))",message="apiURL must be an https:// URL with a host (http:// is allowed only for localhost, 127.0.0.1 and [::1])"
 	// +kubebuilder:validation:XValidation:rule="!self.contains('@') && !self.contains('?') && !self.contains('#')",message="apiURL must not contain user info, a query or a fragment: credentials belong in the credentials Secret"
 	// +optional
@@ -197,13 +209,16 @@ type CyclrCredentialSpec struct {
 	Grant GrantType `json:"grant,omitempty"`
 
 	// clientID is the Cyclr OAuth client ID; when empty it is read from the credentials
-	// Secret's clientIDKey.
-	// +kubebuilder:validation:MaxLength=256
+	// Secret's clientIDKey. At most 128 of A-Z, a-z, 0-9, '.', '_' and '-'.
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9._-]*$`
 	// +optional
 	ClientID string `json:"clientID,omitempty"`
 
 	// accountID, when set, makes the token an account token acting on that Cyclr account.
-	// +kubebuilder:validation:MaxLength=256
+	// At most 128 of A-Z, a-z, 0-9, '.', '_' and '-'.
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9._-]*$`
 	// +optional
 	AccountID string `json:"accountID,omitempty"`
 
@@ -310,6 +325,7 @@ type CyclrCredentialStatus struct {
 
 // CyclrCredential keeps a Cyclr API token fresh in a Secret.
 // +kubebuilder:object:root=true
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.credentialsSecretRef) || self.spec.credentialsSecretRef.name != (has(self.spec.target) && has(self.spec.target.name) ? self.spec.target.name : self.metadata.name)",fieldPath=".spec.target.name",message="the target Secret (spec.target.name, default metadata.name) may not be the login Secret spec.credentialsSecretRef.name: the token would overwrite the login; set spec.target.name to another name"
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=cyclrcred,categories=cyclr
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`

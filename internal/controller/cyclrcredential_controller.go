@@ -60,9 +60,10 @@ type CyclrCredentialReconciler struct {
 	Recorder           events.EventRecorder
 	Clock              clock.PassiveClock
 
-	failures failureMemory
-	writes   ownWrites
-	logins   recentLogins // login Secrets read moments ago: loginReader
+	failures  failureMemory
+	lastCalls lastCalls
+	writes    ownWrites
+	logins    recentLogins // login Secrets read moments ago: loginReader
 	// unmanagedSecrets holds the metadata of every Secret the manager's cache does not (those
 	// without the managed-by label); SetupWithManager sets it.
 	unmanagedSecrets client.Reader
@@ -130,8 +131,13 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 	if cred.Spec.Suspend {
 		return policy.Result{State: state, Suspended: true}, cred, nil
 	}
-	// The trust boundary comes first: a credential aimed at a host the operator may not talk to
-	// gets its login Secret neither read nor sent, and its target Secret stays as it is.
+	// The trust boundary comes first: a spec outside the tenant boundary, or aimed at a host the
+	// operator may not talk to, gets its login Secret neither read nor sent, and its target
+	// Secret stays as it is.
+	if cfg := policy.CheckSpec(cred); cfg != nil {
+		res, err := r.configFailure(cred, state, cfg)
+		return res, cred, err
+	}
 	if err := r.Hosts.Check(cred.Spec.APIURL); err != nil {
 		res, err := r.configFailure(cred, state, &policy.ConfigError{Reason: authv1alpha1.ReasonAPIHostNotAllowed, Message: err.Error()})
 		return res, cred, err
@@ -141,7 +147,8 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 		res, err := r.configFailure(cred, state, err)
 		return res, cred, err
 	}
-	sit := policy.Situation{Now: now, Credential: cred, State: state, MinInterval: r.MinRefreshInterval}
+	sit := policy.Situation{Now: now, Credential: cred, State: state, MinInterval: r.MinRefreshInterval,
+		LastCall: r.lastCalls.last(client.ObjectKeyFromObject(cred))}
 	setFingerprint := func(fingerprint string) {
 		sit.Fingerprint = fingerprint
 		sit.LoginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), fingerprint)
@@ -198,9 +205,17 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 		res.Honoured = sit.RefreshRequest()
 		tok, how, err := r.obtain(ctx, cred, act, state, login)
 		if err == nil {
-			err = policy.CheckLifetime(tok, r.MinRefreshInterval)
+			if err = policy.CheckLifetime(tok, r.MinRefreshInterval); err != nil {
+				if serr := r.keepRefreshChain(ctx, cred, stateSecret, state, tok); serr != nil {
+					return policy.Result{}, cred, serr
+				}
+			}
 		}
-		if wait, limited := cyclr.IsRateLimited(err); limited {
+		wait, limited := cyclr.IsRateLimited(err)
+		if !limited {
+			r.lastCalls.record(client.ObjectKeyFromObject(cred), now, r.MinRefreshInterval)
+		}
+		if limited {
 			// Nothing was sent: not a failure, just later (without holding a worker meanwhile).
 			res.Waited, res.NotBefore, res.Honoured = true, now.Add(wait), ""
 		} else if err != nil {
@@ -340,6 +355,21 @@ func (r *CyclrCredentialReconciler) requestToken(ctx context.Context, req cyclr.
 		observeTokenRequest(req.Grant, r.Clock.Since(start), err)
 	}
 	return tok, err
+}
+
+// keepRefreshChain saves the new refresh token of a refresh answer that is refused (its
+// lifetime is too short): the refresh used up the stored one, so without it the next attempt
+// could only sign in again with the password. The stored access token stays as it was; the
+// refused one is neither saved nor written.
+func (r *CyclrCredentialReconciler) keepRefreshChain(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, state *policy.TokenState, refused cyclr.Token,
+) error {
+	if state == nil || refused.Grant != cyclr.GrantRefreshToken || refused.RefreshToken == "" {
+		return nil
+	}
+	kept := *state
+	kept.Token.RefreshToken = refused.RefreshToken
+	return r.saveState(ctx, cred, current, &kept)
 }
 
 // saveState writes the state Secret: once Cyclr has answered, the new tokens must be kept.

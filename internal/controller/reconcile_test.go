@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -378,6 +379,16 @@ type reconcileRow struct {
 	then                               func(t *testing.T, w *world)
 }
 
+// loginNotRead fails t if the reconcile read the login Secret.
+func loginNotRead(t *testing.T, w *world) {
+	t.Helper()
+	for _, read := range w.apiReads {
+		if strings.HasSuffix(read, " login") {
+			t.Errorf("the login Secret was read: %q", w.apiReads)
+		}
+	}
+}
+
 func TestReconcile(t *testing.T) {
 	fresh := t0.Add(-10 * time.Minute) // issued 10 minutes ago: not due before ~27 minutes from now
 	due := t0.Add(-57 * time.Minute)   // issued at 95% of its lifetime ago: past its planned refresh
@@ -661,11 +672,47 @@ func TestReconcile(t *testing.T) {
 			wantRevision: 1,
 			wantRequeue:  50 * time.Minute, // the token's expiry, so Ready is recomputed then
 			wantEvents:   []string{"Warning APIHostNotAllowed"},
+			then: loginNotRead,
+		},
+		{
+			// An object stored before the CRD refused these: a path a shell would run in
+			// apiURL, renamed to BASH_ENV for pods that load the Secret with envFrom.
+			name: "a stored spec outside the tenant boundary: the login is not read, nothing is sent or written",
+			objects: func() []client.Object {
+				c, s, tg := stored(fresh)
+				c.Spec.APIURL = "https://api.cyclr.com/$(touch${IFS}/tmp/pwned)/../../.."
+				c.Spec.Target.Keys = map[string]authv1alpha1.SecretKeyName{"api_url": "BASH_ENV"}
+				return []client.Object{c, s, tg, loginSecret()}
+			},
+
+			wantWrites:  []string{"status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "False", wantReason: authv1alpha1.ReasonSpecInvalid, wantMessage: "spec.apiURL: ",
+			wantRevision: 1,
+			wantRequeue:  50 * time.Minute, // the token's expiry, so Ready is recomputed then
+			wantEvents:   []string{"Warning SpecInvalid"},
 			then: func(t *testing.T, w *world) {
-				for _, read := range w.apiReads {
-					if strings.HasSuffix(read, " login") {
-						t.Errorf("the login Secret was read: %q", w.apiReads)
-					}
+				loginNotRead(t, w)
+				target := w.secret(t, recName)
+				if _, ok := target.Data["BASH_ENV"]; ok || string(target.Data["api_url"]) != "https://api.cyclr.com" {
+					t.Errorf("the target Secret took the stored spec: %v", slices.Sorted(maps.Keys(target.Data)))
+				}
+				if !meta.IsStatusConditionTrue(w.credential(t).Status.Conditions, authv1alpha1.ConditionStalled) {
+					t.Error("SpecInvalid is not Stalled")
+				}
+			},
+		},
+		{
+			name:    "a stored credential whose default target is its login Secret leaves the login alone",
+			objects: noToken(func(c *authv1alpha1.CyclrCredential) { c.Spec.CredentialsSecretRef.Name = recName }),
+
+			wantWrites: []string{"status " + recName},
+			wantReady:  "False", wantReason: authv1alpha1.ReasonTargetSecretConflict, wantMessage: "set spec.target.name",
+			wantEvents: []string{"Warning TargetSecretConflict"},
+			then: func(t *testing.T, w *world) {
+				if msg := meta.FindStatusCondition(w.credential(t).Status.Conditions, "Ready").Message; strings.Contains(msg, "delete") {
+					t.Errorf("the message advises deleting the login Secret: %s", msg)
 				}
 			},
 		},

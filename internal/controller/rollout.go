@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -41,8 +42,14 @@ const (
 	restartUnchanged = "unchanged" // the template already carries this token's time
 	restartNotFound  = "not_found"
 	restartForbidden = "forbidden"
-	restartError     = "error"
+	// restartNotAllowed: the workload does not list the credential in its allow-restart-by
+	// annotation.
+	restartNotAllowed = "not_allowed"
+	restartError      = "error"
 )
+
+// errRestartNotAllowed: the workload's owner has not allowed this credential to restart it.
+var errRestartNotAllowed = errors.New("the workload does not allow restarts by this CyclrCredential")
 
 // rolloutRestart restarts every rollout restart target of cred for the token s, the way
 // `kubectl rollout restart` does: by setting an annotation on the pod template. The value is
@@ -57,7 +64,7 @@ func (r *CyclrCredentialReconciler) rolloutRestart(ctx context.Context,
 	restartedAt := s.Token.IssuedAt.UTC().Format(time.RFC3339Nano)
 	var retry []error
 	for _, target := range cred.Spec.RolloutRestartTargets {
-		result, err := r.restartWorkload(ctx, cred.Namespace, target, restartedAt)
+		result, err := r.restartWorkload(ctx, cred, target, restartedAt)
 		rolloutRestarts.WithLabelValues(string(target.Kind), result).Inc()
 		switch {
 		case err == nil && result == restartRestarted:
@@ -65,7 +72,7 @@ func (r *CyclrCredentialReconciler) rolloutRestart(ctx context.Context,
 				"restarted %s %q for the token issued at %s", target.Kind, target.Name, restartedAt)
 		case err != nil:
 			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, EventRolloutRestartFailed, "RolloutRestart",
-				"%s", policy.Bounded(restartFailure(target, result, err)))
+				"%s", policy.Bounded(restartFailure(cred.Name, target, result, err)))
 			if result == restartError {
 				retry = append(retry, err)
 			}
@@ -75,17 +82,23 @@ func (r *CyclrCredentialReconciler) rolloutRestart(ctx context.Context,
 }
 
 // restartWorkload sets the restarted-at annotation of one workload's pod template, reading it
-// first so that a template already restarted for this token is not patched again.
-func (r *CyclrCredentialReconciler) restartWorkload(ctx context.Context, namespace string,
+// first so that a template already restarted for this token is not patched again, and so that
+// a workload whose own annotations do not allow this credential is not patched at all: whoever
+// may edit a CyclrCredential may not restart, on the operator's authority, what they may not
+// edit.
+func (r *CyclrCredentialReconciler) restartWorkload(ctx context.Context, cred *authv1alpha1.CyclrCredential,
 	target authv1alpha1.RolloutRestartTarget, restartedAt string,
 ) (string, error) {
 	workload, template := newWorkload(target.Kind)
 	if workload == nil { // the CRD allows only the kinds newWorkload knows
 		return restartError, fmt.Errorf("unsupported kind %q", target.Kind)
 	}
-	key := client.ObjectKey{Namespace: namespace, Name: target.Name}
+	key := client.ObjectKey{Namespace: cred.Namespace, Name: target.Name}
 	if err := r.APIReader.Get(ctx, key, workload); err != nil {
 		return apiResult(err), err
+	}
+	if !allowsRestartBy(workload, cred.Name) {
+		return restartNotAllowed, errRestartNotAllowed
 	}
 	if template.Annotations[authv1alpha1.RestartedAtAnnotation] == restartedAt {
 		return restartUnchanged, nil
@@ -96,6 +109,17 @@ func (r *CyclrCredentialReconciler) restartWorkload(ctx context.Context, namespa
 		return apiResult(err), err
 	}
 	return restartRestarted, nil
+}
+
+// allowsRestartBy reports whether the workload's allow-restart-by annotation lists the
+// credential name (comma-separated, spaces ignored).
+func allowsRestartBy(workload client.Object, credential string) bool {
+	for name := range strings.SplitSeq(workload.GetAnnotations()[authv1alpha1.AllowRestartByAnnotation], ",") {
+		if strings.TrimSpace(name) == credential {
+			return true
+		}
+	}
+	return false
 }
 
 // newWorkload returns an empty object of kind and its pod template, nil for another kind.
@@ -126,12 +150,16 @@ func apiResult(err error) string {
 
 // restartFailure says what went wrong in words a user can act on; the API server's errors
 // name only objects and verbs.
-func restartFailure(target authv1alpha1.RolloutRestartTarget, result string, err error) string {
+func restartFailure(credentialName string, target authv1alpha1.RolloutRestartTarget, result string, err error) string {
 	switch result {
 	case restartNotFound:
 		return fmt.Sprintf("%s %q not found in this namespace: nothing was restarted for the new token", target.Kind, target.Name)
 	case restartForbidden:
 		return fmt.Sprintf("%s %q: the operator may not get or patch it (RBAC): it was not restarted", target.Kind, target.Name)
+	case restartNotAllowed:
+		return fmt.Sprintf("%s %q was not restarted: it does not allow this CyclrCredential; whoever may edit it "+
+			"can add %q to its metadata.annotations[%q] (comma-separated)", target.Kind, target.Name, credentialName,
+			authv1alpha1.AllowRestartByAnnotation)
 	}
 	return fmt.Sprintf("restarting %s %q: %v (retried)", target.Kind, target.Name, err)
 }

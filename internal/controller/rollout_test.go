@@ -35,13 +35,17 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
-// TestRolloutRestartFailures: what each kind of failure to restart a workload does. A missing
-// or forbidden workload is reported once and not retried (the rollout counts as done); any
-// other error makes the rollout undone, so that the reconcile retries it.
+// allowing is a Deployment whose owner allows the credentials named to restart it.
+func allowing(name string, credentials string) *appsv1.Deployment {
+	return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: name,
+		Annotations: map[string]string{authv1alpha1.AllowRestartByAnnotation: credentials}}}
+}
+
+// TestRolloutRestartFailures: what each kind of failure to restart a workload does. A missing,
+// forbidden or not allowing workload is reported once and not retried (the rollout counts as
+// done); any other error makes the rollout undone, so that the reconcile retries it.
 func TestRolloutRestartFailures(t *testing.T) {
-	deployment := func(name string) *appsv1.Deployment {
-		return &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: name}}
-	}
+	deployment := func(name string) *appsv1.Deployment { return allowing(name, "other, "+recName) }
 	failPatch := map[string]error{
 		"forbidden": apierrors.NewForbidden(appsv1.Resource("deployments"), "forbidden", errors.New("RBAC")),
 		"flaky":     apierrors.NewServiceUnavailable("etcd is busy"),
@@ -58,11 +62,18 @@ func TestRolloutRestartFailures(t *testing.T) {
 		{targets: []string{"forbidden"}, wantDone: true, wantEvents: []string{"Warning RolloutRestartFailed"}},
 		{targets: []string{"flaky", "ok"}, wantDone: false,
 			wantEvents: []string{"Warning RolloutRestartFailed", "Normal RolloutRestarted"}},
+		{targets: []string{"unannotated", "other-only", "prefix-only", "ok"}, wantDone: true,
+			wantEvents: []string{"Warning RolloutRestartFailed", "Warning RolloutRestartFailed",
+				"Warning RolloutRestartFailed", "Normal RolloutRestarted"}},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.targets, ","), func(t *testing.T) {
-			api := interceptor.NewClient(fakeClient(deployment("ok"), deployment("forbidden"), deployment("flaky")), interceptor.Funcs{
+			patched := map[string]bool{}
+			api := interceptor.NewClient(fakeClient(deployment("ok"), deployment("forbidden"), deployment("flaky"),
+				&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: "unannotated"}},
+				allowing("other-only", "other"), allowing("prefix-only", recName+"-2,x"+recName)), interceptor.Funcs{
 				Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+					patched[obj.GetName()] = true
 					if err := failPatch[obj.GetName()]; err != nil {
 						return err
 					}
@@ -86,9 +97,17 @@ func TestRolloutRestartFailures(t *testing.T) {
 			for e := range recorder.Events {
 				fields := strings.Fields(e)
 				got = append(got, fields[0]+" "+fields[1])
+				if strings.Contains(e, "does not allow") && !strings.Contains(e, authv1alpha1.AllowRestartByAnnotation) {
+					t.Errorf("event %q does not name the annotation that allows the restart", e)
+				}
 			}
 			if strings.Join(got, "; ") != strings.Join(tc.wantEvents, "; ") {
 				t.Errorf("events %q, want %q", got, tc.wantEvents)
+			}
+			for _, name := range []string{"unannotated", "other-only", "prefix-only"} {
+				if patched[name] {
+					t.Errorf("%s, which does not allow %s, was patched", name, recName)
+				}
 			}
 			ok := &appsv1.Deployment{}
 			if err := api.Get(t.Context(), client.ObjectKeyFromObject(deployment("ok")), ok); err != nil {
@@ -111,7 +130,7 @@ func TestRolloutRestartFailures(t *testing.T) {
 // recorded the first restart) patches nothing.
 func TestRolloutRestartIsIdempotent(t *testing.T) {
 	patches := 0
-	api := interceptor.NewClient(fakeClient(&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: "app"}}), interceptor.Funcs{
+	api := interceptor.NewClient(fakeClient(allowing("app", recName)), interceptor.Funcs{
 		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 			patches++
 			return c.Patch(ctx, obj, patch, opts...)

@@ -19,7 +19,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,9 +59,6 @@ func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *poli
 // cache may lag behind the event that started this reconcile).
 func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
 	name := cred.TargetSecretName()
-	if strings.HasSuffix(name, policy.StateSuffix) {
-		return nil, policy.ReservedNameError(name)
-	}
 	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
 	if err != nil {
 		return nil, err

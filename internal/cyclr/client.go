@@ -189,7 +189,7 @@ func (c *Client) Token(ctx context.Context, req Request) (Token, error) {
 		body:     body,
 		tooLarge: tooLarge,
 		arrived:  arrived,
-	}, req.Grant)
+	}, req.Grant, req.accountScope())
 }
 
 // progress records, from httptrace, how far an exchange got: net/http's

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,11 +195,12 @@ type errorCase struct {
 	request func(url string) cyclr.Request // default partnerRequest
 	opts    cyclr.Options
 
-	wantAuth        *cyclr.AuthError
-	wantUnavailable *cyclr.UnavailableError
-	wantInvalid     *cyclr.InvalidResponseError
-	wantIs          error // checked with errors.Is when set
-	wantResult      string
+	wantAuth         *cyclr.AuthError
+	wantUnavailable  *cyclr.UnavailableError
+	wantInvalid      *cyclr.InvalidResponseError
+	wantIs           error // checked with errors.Is when set
+	wantResult       string
+	wantInvalidGrant bool // what IsInvalidGrant must say
 }
 
 func TestTokenErrors(t *testing.T) {
@@ -211,13 +213,15 @@ func TestTokenErrors(t *testing.T) {
 		return &cyclr.InvalidResponseError{Status: status, Reason: reason}
 	}
 	const (
-		notJSON   = "body is not a JSON token response"
-		expiresIn = "expires_in missing, not a whole number or not positive"
+		notJSON     = "body is not a JSON token response"
+		expiresIn   = "expires_in missing, not a whole number or not positive"
+		tokenLength = "access_token or refresh_token longer than 8192 bytes"
+		scope       = "granted scope differs from the requested account scope"
 	)
 
 	tests := []errorCase{
 		{name: "wrong password", request: wrongPassword,
-			wantAuth: &cyclr.AuthError{Status: 400, Code: "invalid_grant"}, wantResult: "auth_error"},
+			wantAuth: &cyclr.AuthError{Status: 400, Code: "invalid_grant"}, wantResult: "auth_error", wantInvalidGrant: true},
 		{name: "unknown client", request: unknownClient,
 			wantAuth: &cyclr.AuthError{Status: 400, Code: "invalid_client"}, wantResult: "auth_error"},
 		{name: "401 with an OAuth body", fault: &cyclrtest.Fault{Status: 401, Body: `{"error":"invalid_token"}`},
@@ -258,6 +262,44 @@ func TestTokenErrors(t *testing.T) {
 			wantInvalid: invalid(302, "unexpected HTTP status"), wantResult: "invalid_response"},
 		{name: "404", fault: &cyclrtest.Fault{Status: 404, Body: "not found", ContentType: "text/plain"},
 			wantInvalid: invalid(404, "unexpected HTTP status"), wantResult: "invalid_response"},
+		// Any 4xx but 429 with an OAuth error code is a refusal; without one, only 400 and 401 are.
+		{name: "403 invalid_grant", fault: &cyclrtest.Fault{Status: 403, Body: `{"error":"invalid_grant"}`},
+			wantAuth: &cyclr.AuthError{Status: 403, Code: "invalid_grant"}, wantResult: "auth_error", wantInvalidGrant: true},
+		{name: "403 invalid_client with a description",
+			fault:    &cyclrtest.Fault{Status: 403, Body: `{"error":"invalid_client","error_description":"hunter2"}`},
+			wantAuth: &cyclr.AuthError{Status: 403, Code: "invalid_client"}, wantResult: "auth_error"},
+		{name: "403 without a body", fault: &cyclrtest.Fault{Status: 403},
+			wantInvalid: invalid(403, "unexpected HTTP status"), wantResult: "invalid_response"},
+		{name: "403 with a code that is not plain", fault: &cyclrtest.Fault{Status: 403, Body: `{"error":"invalid grant"}`},
+			wantInvalid: invalid(403, "unexpected HTTP status"), wantResult: "invalid_response"},
+		{name: "404 HTML page", fault: &cyclrtest.Fault{Status: 404, Body: "<html><h1>Not Found</h1></html>", ContentType: "text/html"},
+			wantInvalid: invalid(404, "unexpected HTTP status"), wantResult: "invalid_response"},
+		{name: "400 without a body", fault: &cyclrtest.Fault{Status: 400},
+			wantAuth: &cyclr.AuthError{Status: 400}, wantResult: "auth_error"},
+		{name: "429 with an OAuth body stays unavailable",
+			fault:           &cyclrtest.Fault{Status: 429, RetryAfter: "3", Body: `{"error":"invalid_grant"}`},
+			wantUnavailable: &cyclr.UnavailableError{Status: 429, RetryAfter: 3 * time.Second}, wantResult: "unavailable"},
+		// Token size.
+		{name: "access_token over MaxTokenBytes",
+			fault:       &cyclrtest.Fault{Body: `{"access_token":"` + strings.Repeat("a", 9000) + `","expires_in":60}`},
+			wantInvalid: invalid(200, tokenLength), wantResult: "invalid_response"},
+		{name: "refresh_token over MaxTokenBytes",
+			fault: &cyclrtest.Fault{Body: `{"access_token":"a","refresh_token":"` + strings.Repeat("r", cyclr.MaxTokenBytes+1) +
+				`","expires_in":60}`},
+			wantInvalid: invalid(200, tokenLength), wantResult: "invalid_response"},
+		// The account scope of client_credentials.
+		{name: "client_credentials granted another account",
+			fault:       &cyclrtest.Fault{Body: `{"access_token":"a","expires_in":60,"scope":"account:acct-43"}`},
+			request:     func(url string) cyclr.Request { return ccRequest(url, accountID) },
+			wantInvalid: invalid(200, scope), wantResult: "invalid_response"},
+		{name: "client_credentials granted a second account beside the one asked for",
+			fault:       &cyclrtest.Fault{Body: `{"access_token":"a","expires_in":60,"scope":"account:acct-42 account:*"}`},
+			request:     func(url string) cyclr.Request { return ccRequest(url, accountID) },
+			wantInvalid: invalid(200, scope), wantResult: "invalid_response"},
+		{name: "client_credentials granted an empty scope",
+			fault:       &cyclrtest.Fault{Body: `{"access_token":"a","expires_in":60,"scope":""}`},
+			request:     func(url string) cyclr.Request { return ccRequest(url, accountID) },
+			wantInvalid: invalid(200, scope), wantResult: "invalid_response"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,6 +320,79 @@ func TestTokenErrors(t *testing.T) {
 	}
 }
 
+// A path in the apiURL is refused before anything is sent. It used to be joined with
+// oauth/token, which cleans "..": this one was posted to {host}/oauth/token.
+func TestPathAPIURLSendsNothing(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer srv.Close()
+	for _, path := range []string{"/$(touch${IFS}/tmp/pwned)/../../..", "/api", "/oauth/token", "//"} {
+		_, err := cyclr.NewClient(cyclr.Options{}).Token(context.Background(), partnerRequest(srv.URL+path))
+		if !errors.Is(err, cyclr.ErrInvalidRequest) || cyclr.Result(err) != cyclr.ResultAuthError {
+			t.Errorf("apiURL with path %q: got %v, want ErrInvalidRequest", path, err)
+		}
+		if err != nil && (strings.Contains(err.Error(), srv.URL) || strings.Contains(err.Error(), "pwned")) {
+			t.Errorf("message %q quotes the apiURL", err)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the server saw %d requests, want 0", n)
+	}
+}
+
+// A client_credentials answer may say which scope it granted; one that grants the account
+// asked for (and perhaps more, but no other account) is taken, and so is one that says
+// nothing. The partner grants carry the account in client_secret, so their scope is not
+// looked at.
+func TestGrantedScope(t *testing.T) {
+	tests := []struct {
+		name    string
+		request func(url string) cyclr.Request
+		scope   string // the JSON value of "scope", "" for none
+		wantErr bool
+	}{
+		{"absent", func(u string) cyclr.Request { return ccRequest(u, accountID) }, "", false},
+		{"the account asked for", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `"account:acct-42"`, false},
+		{"with other scopes", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `"read account:acct-42 write"`, false},
+		{"another account", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `"account:acct-4"`, true},
+		{"a wider one beside", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `"account:acct-42 ACCOUNT:*"`, true},
+		{"no account", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `"read write"`, true},
+		{"empty", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `""`, true},
+		{"null", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `null`, true},
+		{"a list", func(u string) cyclr.Request { return ccRequest(u, accountID) }, `["account:acct-42"]`, true},
+		{"not asked for", func(u string) cyclr.Request { return ccRequest(u, "") }, `"account:acct-43"`, false},
+		{"password grant", func(u string) cyclr.Request { r := partnerRequest(u); r.AccountID = accountID; return r },
+			`"account:acct-43"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newEmulator(t)
+			body := `{"access_token":"abc","token_type":"bearer","expires_in":60`
+			if tt.scope != "" {
+				body += `,"scope":` + tt.scope
+			}
+			s.FailNext(1, cyclrtest.Fault{Body: body + "}"})
+			tok, err := cyclr.NewClient(cyclr.Options{}).Token(context.Background(), tt.request(s.URL))
+			if !tt.wantErr {
+				if err != nil || tok.AccessToken != "abc" {
+					t.Fatalf("got %v, %v; want the token", tok, err)
+				}
+				return
+			}
+			ie, ok := errors.AsType[*cyclr.InvalidResponseError](err)
+			if !ok || ie.Reason != "granted scope differs from the requested account scope" || tok != (cyclr.Token{}) {
+				t.Fatalf("got %v, %#v; want an InvalidResponseError for the scope", tok, err)
+			}
+			if strings.Contains(err.Error(), "acct-4") {
+				t.Errorf("message %q quotes the scope", err)
+			}
+		})
+	}
+}
+
 func checkError(t *testing.T, tt errorCase, tok cyclr.Token, err error) {
 	t.Helper()
 	if err == nil {
@@ -291,6 +406,9 @@ func checkError(t *testing.T, tt errorCase, tok cyclr.Token, err error) {
 	}
 	if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
 		t.Errorf("error %v is not %v", err, tt.wantIs)
+	}
+	if got := cyclr.IsInvalidGrant(err); got != tt.wantInvalidGrant {
+		t.Errorf("IsInvalidGrant = %v, want %v (err %v)", got, tt.wantInvalidGrant, err)
 	}
 	var (
 		ae *cyclr.AuthError
@@ -422,6 +540,11 @@ func TestInvalidRequest(t *testing.T) {
 		"ftp scheme":           change(func(r *cyclr.Request) { r.APIURL = "ftp://api.cyclr.com" }),
 		"user info in the URL": change(func(r *cyclr.Request) { r.APIURL = "https://u:" + password + "@api.cyclr.com" }),
 		"query in the URL":     change(func(r *cyclr.Request) { r.APIURL = s.URL + "?x=1" }),
+		"empty query":          change(func(r *cyclr.Request) { r.APIURL = s.URL + "?" }),
+		"empty fragment":       change(func(r *cyclr.Request) { r.APIURL = s.URL + "#" }),
+		"path in the URL":      change(func(r *cyclr.Request) { r.APIURL = s.URL + "/api" }),
+		"two trailing slashes": change(func(r *cyclr.Request) { r.APIURL = s.URL + "//" }),
+		"plain http elsewhere": change(func(r *cyclr.Request) { r.APIURL = "http://api.cyclr.com" }),
 		"no client ID":         change(func(r *cyclr.Request) { r.ClientID = "" }),
 		"no username":          change(func(r *cyclr.Request) { r.Username = "" }),
 		"no password":          change(func(r *cyclr.Request) { r.Password = "" }),
@@ -583,6 +706,8 @@ func TestResult(t *testing.T) {
 		{nil, "success"},
 		{&cyclr.AuthError{Status: 400, Code: "invalid_grant"}, "auth_error"},
 		{fmt.Errorf("wrapped: %w", &cyclr.AuthError{Status: 401}), "auth_error"},
+		{&cyclr.AuthError{Status: 403, Code: "invalid_grant"}, "auth_error"},
+		{&cyclr.InvalidResponseError{Status: 403, Reason: "unexpected HTTP status"}, "invalid_response"},
 		{fmt.Errorf("%w: no client ID", cyclr.ErrInvalidRequest), "auth_error"},
 		{&cyclr.UnavailableError{Status: 503}, "unavailable"},
 		{&cyclr.UnavailableError{Err: context.DeadlineExceeded}, "unavailable"},
@@ -609,6 +734,7 @@ func TestIsInvalidGrant(t *testing.T) {
 		{fmt.Errorf("refresh: %w", &cyclr.AuthError{Status: 400, Code: "invalid_grant"}), true},
 		{&cyclr.AuthError{Status: 400, Code: "invalid_client"}, false},
 		{&cyclr.AuthError{Status: 401}, false},
+		{&cyclr.AuthError{Status: 403, Code: "invalid_grant"}, true},
 		{&cyclr.InvalidResponseError{Status: 400, Reason: "invalid_grant"}, false},
 	}
 	for _, tt := range tests {

@@ -49,19 +49,25 @@ limitations under the License.
 //
 // Token returns a Token or one of:
 //
-//   - *AuthError: HTTP 400/401, the credentials were refused.
-//     IsInvalidGrant reports the case where a refresh token is used up or a
-//     password is wrong.
+//   - *AuthError: the credentials were refused: HTTP 400 or 401, or any
+//     other 4xx but 429 whose body carries an OAuth error code (so a 403
+//     invalid_grant counts). IsInvalidGrant reports the case where a refresh
+//     token is used up or a password is wrong.
 //   - *UnavailableError: HTTP 429 or 5xx, or a failed exchange: a timeout, a
 //     connection, DNS or TLS error, a response too garbled to be HTTP, or a
 //     cancelled context. Retry with backoff, no sooner than RetryAfter.
 //   - *InvalidResponseError: anything else Cyclr (or a proxy in front of it)
-//     answered that is not a usable token.
+//     answered that is not a usable token: another status (a 4xx without an
+//     OAuth error code, such as a 404 page, included), a body that is not a
+//     sane token response, an access_token or refresh_token longer than
+//     MaxTokenBytes, or, for client_credentials with an account, a "scope"
+//     that does not grant exactly the account asked for (an absent scope
+//     means the one asked for, RFC 6749 section 3.3).
 //   - *RateLimitedError: the client-side rate limit for the API host is
 //     spent; nothing was sent. Token returns it at once rather than wait;
 //     IsRateLimited tells when to try again.
-//   - an error wrapping ErrInvalidRequest: the Request itself is incomplete;
-//     nothing was sent.
+//   - an error wrapping ErrInvalidRequest: the Request itself is incomplete,
+//     or its APIURL is not a bare origin (see CheckAPIURL); nothing was sent.
 //   - an error wrapping ErrHostNotAllowed, from Options.Hosts: the API host
 //     is not in the operator's allow-list; nothing was sent.
 //
@@ -71,7 +77,10 @@ limitations under the License.
 // # Hostile servers
 //
 // Whoever may create a CyclrCredential chooses its apiURL, so the server may
-// be hostile. Nothing it sends reaches an error message except the HTTP
+// be hostile. The apiURL itself is held to a bare origin with an ASCII host
+// (CheckAPIURL), and HostPolicy compares hosts in the xn-- form net/http
+// dials, so that neither a path cleaned of ".." nor a Unicode look-alike can
+// send the login somewhere other than where it seems to go. Nothing it sends reaches an error message except the HTTP
 // status, an OAuth error code of at most 64 characters of [A-Za-z0-9_.-] and
 // a Retry-After capped at MaxRetryAfter. A failed exchange is reported as one
 // fixed phrase ("timeout", "connection refused", "connection reset",

@@ -30,8 +30,8 @@ import (
 )
 
 // ErrInvalidRequest is wrapped by the errors Token returns, without sending
-// anything, when the Request is incomplete or malformed. Retrying cannot help;
-// the configuration has to change.
+// anything, when the Request is incomplete or malformed, and by CheckAPIURL's.
+// Retrying cannot help; the configuration has to change.
 var ErrInvalidRequest = errors.New("cyclr: invalid request")
 
 // The values Result returns; they are the result label of the
@@ -43,9 +43,13 @@ const (
 	ResultInvalidResponse = "invalid_response"
 )
 
-// AuthError means Cyclr refused the credentials: HTTP 400 or 401. Code is the
-// OAuth error code from the body ("invalid_grant", "invalid_client", ...), or
-// "" when the body carried none that is safe to show.
+// AuthError means Cyclr refused the credentials: HTTP 400 or 401, or any other
+// 4xx but 429 whose body carries an OAuth error code (a gateway may answer
+// invalid_grant with 403). Code is the OAuth error code from the body
+// ("invalid_grant", "invalid_client", ...), or "" when the body carried none
+// that is safe to show; only a 400 or 401 can have an empty Code. A 4xx
+// without a code other than 400 and 401 (a 404 page from a wrong URL, a 403
+// from a proxy) is an *InvalidResponseError, and 429 an *UnavailableError.
 type AuthError struct {
 	Status int
 	Code   string
@@ -89,7 +93,9 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // InvalidResponseError means Cyclr, or something in front of it, answered
 // with something that is not a usable token: an unexpected status, a body
-// that is not JSON, too large, or lacks a sane access_token or expires_in.
+// that is not JSON, too large, or lacks a sane access_token or expires_in, a
+// token longer than MaxTokenBytes, or a granted scope other than the account
+// scope asked for.
 // Reason is one of this package's fixed texts, never taken from the body.
 type InvalidResponseError struct {
 	Status int

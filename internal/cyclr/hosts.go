@@ -23,6 +23,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // DefaultAPIHosts are Cyclr's public API domains: what --allowed-api-hosts allows by default.
@@ -40,6 +42,10 @@ var DefaultAPIHosts = []string{"api.cyclr.com", "api.us2.cyclr.com", "api.cyclr.
 // An entry without a port allows only the scheme's default port. A loopback host
 // (localhost, 127.0.0.0/8, ::1) is allowed only when listed, and plain http only to a listed
 // loopback host.
+//
+// Hosts are compared in the form net/http dials: an international name in its xn-- (IDNA)
+// form, lower case, without a trailing dot. An entry may be written in Unicode or in xn--
+// form; an apiURL must name its host in ASCII (see Check).
 type HostPolicy struct {
 	entries []hostEntry
 }
@@ -81,9 +87,11 @@ func ParseHostPolicy(entries []string) (*HostPolicy, error) {
 	return p, nil
 }
 
+const badEntry = "want host, host:port or *.domain"
+
 func parseHostEntry(s string) (hostEntry, error) {
 	if strings.ContainsAny(s, "/?#@") {
-		return hostEntry{}, errors.New("want host, host:port or *.domain")
+		return hostEntry{}, errors.New(badEntry)
 	}
 	host, port := s, ""
 	if h, p, err := net.SplitHostPort(s); err == nil {
@@ -94,18 +102,22 @@ func parseHostEntry(s string) (hostEntry, error) {
 	} else if inner, ok := strings.CutPrefix(s, "["); ok && strings.HasSuffix(inner, "]") {
 		host = strings.TrimSuffix(inner, "]") // [::1] without a port
 	}
-	host = normalHost(host)
-	if rest, ok := strings.CutPrefix(host, "*."); ok {
+	// "*." is cut off before the name is normalised: IDNA refuses a "*".
+	rest, wildcard := strings.CutPrefix(host, "*.")
+	name, ok := normalHost(rest)
+	switch {
+	case !ok:
+		return hostEntry{}, errors.New(badEntry)
+	case wildcard:
 		// At least two labels after "*.": "*.com" would allow a whole top-level domain.
-		if !isDNSName(rest) || !strings.Contains(rest, ".") {
+		if !isDNSName(name) || !strings.Contains(name, ".") {
 			return hostEntry{}, errors.New("a wildcard must look like *.example.com")
 		}
-		return hostEntry{host: "." + rest, port: port, wildcard: true}, nil
+		return hostEntry{host: "." + name, port: port, wildcard: true}, nil
+	case net.ParseIP(name) == nil && !isDNSName(name):
+		return hostEntry{}, errors.New(badEntry)
 	}
-	if net.ParseIP(host) == nil && !isDNSName(host) {
-		return hostEntry{}, errors.New("want host, host:port or *.domain")
-	}
-	return hostEntry{host: host, port: port}, nil
+	return hostEntry{host: name, port: port}, nil
 }
 
 func notHostChar(r rune) bool { return r != '-' && (r < 'a' || r > 'z') && (r < '0' || r > '9') }
@@ -126,6 +138,12 @@ func isDNSName(s string) bool {
 
 // Check returns nil when apiURL may be sent a login, or an error wrapping ErrHostNotAllowed
 // that names the host and says how to allow it. It never sends anything.
+//
+// Check judges the host and port only; the shape of the URL (no path, query and so on) is
+// CheckAPIURL's, and Client.Token applies both before anything is sent. The host must be
+// written in ASCII (letters, digits, '-' and '.', or an IP literal), as the CRD demands: a
+// Unicode name is refused even when its xn-- form is listed, so that no name is allowed that
+// looks like one thing and is dialled as another.
 func (p *HostPolicy) Check(apiURL string) error {
 	if p == nil {
 		return fmt.Errorf("%w: no API host is allowed", ErrHostNotAllowed)
@@ -134,7 +152,19 @@ func (p *HostPolicy) Check(apiURL string) error {
 	if err != nil || u.Host == "" || u.User != nil || defaultPorts[u.Scheme] == "" {
 		return fmt.Errorf("%w: apiURL is not an http(s) URL with a host and no user info", ErrHostNotAllowed)
 	}
-	host, port := normalHost(u.Hostname()), u.Port()
+	// The host is not quoted: it is not yet known to be plain ASCII.
+	written := u.Hostname()
+	if net.ParseIP(written) == nil && !isASCIIHostName(written) {
+		return fmt.Errorf("%w: the apiURL host must be written in ASCII letters, digits, '-' and '.' "+
+			"(an international name in its xn-- form)", ErrHostNotAllowed)
+	}
+	// An ASCII name cannot fail here; should the rule above ever go, a name IDNA refuses
+	// must still be refused, since net/http would then dial it unconverted.
+	host, ok := normalHost(written)
+	if !ok {
+		return fmt.Errorf("%w: the apiURL host is not a valid host name", ErrHostNotAllowed)
+	}
+	port := u.Port()
 	if port == "" {
 		port = defaultPorts[u.Scheme]
 	}
@@ -169,9 +199,50 @@ func (p *HostPolicy) allows(host, port, defaultPort string) bool {
 	return false
 }
 
-// normalHost lower-cases a host name and drops a trailing dot ("api.cyclr.com." is the same
-// host as "api.cyclr.com").
-func normalHost(h string) string { return strings.TrimSuffix(strings.ToLower(h), ".") }
+// normalHost returns h as net/http dials it, so that the policy judges the host the login
+// would go to: an international name in its xn-- form (golang.org/x/net/idna's Lookup
+// profile, which net/http uses), in lower case and without a trailing dot ("api.cyclr.com."
+// is the same host as "api.cyclr.com"). strings.ToLower alone is not enough: it turns
+// U+0130 'İ' into an ASCII 'i', while net/http dials "cyclr.bİgcorp.com" as
+// cyclr.xn--bigcorp-7he.com. ok is false when IDNA refuses the name.
+//
+// Like net/http, it leaves a name that is already ASCII to IDNA unchanged: the Lookup
+// profile would refuse IP literals such as "::1" and names such as "ab--cd.example" that
+// net/http dials as they are.
+func normalHost(h string) (host string, ok bool) {
+	if !isASCII(h) {
+		a, err := idna.Lookup.ToASCII(h)
+		if err != nil {
+			return "", false
+		}
+		h = a
+	}
+	return strings.TrimSuffix(strings.ToLower(h), "."), true
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCIIHostName reports whether s is a non-empty run of ASCII letters, digits, '-' and
+// '.': the characters the CRD allows in an apiURL host.
+func isASCIIHostName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // IsLoopback reports whether host is "localhost" or a loopback IP literal. Other *.localhost
 // names are resolved by DNS like any name, so they could lead off the machine.

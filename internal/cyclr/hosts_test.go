@@ -217,3 +217,65 @@ func TestHostPolicyLoopbackByName(t *testing.T) {
 		t.Errorf("a nil policy allowed a host: %v", err)
 	}
 }
+
+// Hosts are judged as net/http dials them. strings.ToLower turns U+0130 'İ' into an ASCII
+// 'i', so "cyclr.bİgcorp.com" used to pass for "cyclr.bigcorp.com", while net/http dialled
+// cyclr.xn--bigcorp-7he.com. A host not written in ASCII is refused outright, even when its
+// xn-- form is listed; entries may be written either way.
+func TestHostPolicyIDNA(t *testing.T) {
+	tests := []struct {
+		entry string
+		url   string
+		want  bool
+	}{
+		{"cyclr.bigcorp.com", "https://cyclr.bİgcorp.com", false},
+		{"cyclr.bigcorp.com", "https://cyclr.b%C4%B0gcorp.com", false}, // the same, percent-encoded
+		{"cyclr.bigcorp.com", "https://CYCLR.BİGCORP.COM", false},
+		{"cyclr.bigcorp.com", "https://cyclr.bigcorp.com", true},
+		{"*.bigcorp.com", "https://x.bİgcorp.com", false},
+		{"*.bigcorp.com", "https://cyclr.bİgcorp.com", false},
+		{"*.bigcorp.com", "https://İ.bigcorp.com", false},
+		{"*.bigcorp.com", "https://x.bigcorp.com", true},
+		{"cyclr.xn--bigcorp-7he.com", "https://cyclr.bİgcorp.com", false},
+		{"cyclr.xn--bigcorp-7he.com", "https://cyclr.xn--bigcorp-7he.com", true},
+		{"cyclr.xn--bigcorp-7he.com", "https://CYCLR.XN--BIGCORP-7HE.COM.", true},
+		{"cyclr.xn--bigcorp-7he.com", "https://cyclr.bigcorp.com", false},
+		// A Unicode entry is kept in its xn-- form.
+		{"cyclr.bİgcorp.com", "https://cyclr.xn--bigcorp-7he.com", true},
+		{"cyclr.bİgcorp.com", "https://cyclr.bİgcorp.com", false},
+		{"cyclr.bİgcorp.com", "https://cyclr.bigcorp.com", false},
+		{"*.bücher.example", "https://api.xn--bcher-kva.example", true},
+		{"*.bücher.example", "https://api.bücher.example", false},
+		// Other characters a URL host may have but a DNS name may not.
+		{"api.cyclr.com", "https://api.cyclr.com%E2%80%8B", false}, // zero-width space
+		{"api.cyclr.com", "https://api_cyclr.com", false},
+		{"api.cyclr.com", "https://api.cyclr.com&", false},
+		{"api.cyclr.com", "https://:443", false},
+	}
+	for _, tt := range tests {
+		err := mustPolicy(t, tt.entry).Check(tt.url)
+		if got := err == nil; got != tt.want {
+			t.Errorf("entry %q: Check(%q) = %v, want allowed %v", tt.entry, tt.url, err, tt.want)
+		}
+		if err != nil && !errors.Is(err, cyclr.ErrHostNotAllowed) {
+			t.Errorf("entry %q: Check(%q) = %v, does not wrap ErrHostNotAllowed", tt.entry, tt.url, err)
+		}
+	}
+}
+
+// A refusal for a non-ASCII host does not quote it: it may be built to look like another.
+func TestHostPolicyNonASCIIMessage(t *testing.T) {
+	err := mustPolicy(t, "cyclr.bigcorp.com").Check("https://cyclr.bİgcorp.com")
+	if err == nil || strings.Contains(err.Error(), "gcorp") || !strings.Contains(err.Error(), "xn--") {
+		t.Errorf("got %v, want a refusal that names the xn-- form and not the host", err)
+	}
+}
+
+// Entries IDNA refuses are refused, not kept in a form no URL can match.
+func TestParseHostPolicyIDNA(t *testing.T) {
+	for _, e := range []string{"a\u200d.example.com", "*.a\u200d.example.com", "\u2488.example.com", "xn--zz\u00e9.example.com"} {
+		if _, err := cyclr.ParseHostPolicy([]string{e}); err == nil {
+			t.Errorf("ParseHostPolicy(%q) accepted an entry IDNA refuses", e)
+		}
+	}
+}

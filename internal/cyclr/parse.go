@@ -37,6 +37,12 @@ const (
 // header cannot stall a credential for days (and seconds cannot overflow).
 const MaxRetryAfter = time.Hour
 
+// MaxTokenBytes bounds access_token and refresh_token. Cyclr's are a few hundred
+// bytes; a longer one is a broken or hostile answer, and it would be copied into the
+// target Secret, the state Secret and every pod's environment (a Secret holds at most
+// 1 MiB in all, and an Authorization header of many kilobytes is refused by servers).
+const MaxTokenBytes = 8192
+
 // Reasons of InvalidResponseError. They are fixed texts so that nothing from
 // a response body can reach an error message.
 const (
@@ -45,6 +51,8 @@ const (
 	reasonNotJSON       = "body is not a JSON token response"
 	reasonNoAccessToken = "access_token missing"
 	reasonTokenChars    = "access_token has characters a bearer token may not have"
+	reasonTokenLength   = "access_token or refresh_token longer than 8192 bytes" // MaxTokenBytes
+	reasonScope         = "granted scope differs from the requested account scope"
 	reasonTokenType     = "token_type is not bearer"
 	reasonExpiresIn     = "expires_in missing, not a whole number or not positive"
 	reasonLifetime      = "expires_in longer than 10 years"
@@ -70,28 +78,46 @@ type tokenJSON struct {
 	ExpiresIn json.Number `json:"expires_in"`
 	Issued    string      `json:".issued"`
 	Expires   string      `json:".expires"`
+	// Scope is kept raw: nil when absent (RFC 6749 section 5.1: "as requested"), and
+	// a scope that is not a string is refused only where scope is checked.
+	Scope json.RawMessage `json:"scope"`
 }
 
 // parseTokenResponse turns an answer of the token endpoint into a Token or a
-// typed error, by the classes of docs/design.md, section 1. It reads the body only
-// for a 200 (the token) or a 400/401 (the OAuth error code).
-func parseTokenResponse(r response, grant Grant) (Token, error) {
+// typed error, by the classes of docs/design.md, section 1. grant is the grant
+// asked for, and scope the account scope asked for (Request.accountScope), ""
+// when none. It reads the body only for a 200 (the token) or a 4xx other than
+// 429 (the OAuth error code).
+func parseTokenResponse(r response, grant Grant, scope string) (Token, error) {
 	switch {
 	case r.status == http.StatusOK:
-		return parseToken(r, grant)
-	case r.status == http.StatusBadRequest || r.status == http.StatusUnauthorized:
-		return Token{}, &AuthError{Status: r.status, Code: oauthErrorCode(r.body)}
+		return parseToken(r, grant, scope)
 	case r.status == http.StatusTooManyRequests || (r.status >= 500 && r.status <= 599):
 		return Token{}, &UnavailableError{
 			Status:     r.status,
 			RetryAfter: parseRetryAfter(r.header.Get("Retry-After"), r.arrived),
 		}
+	case r.status >= 400 && r.status <= 499:
+		return Token{}, clientError(r)
 	default:
 		return Token{}, &InvalidResponseError{Status: r.status, Reason: reasonStatus}
 	}
 }
 
-func parseToken(r response, grant Grant) (Token, error) {
+// clientError classifies a 4xx other than 429. RFC 6749 section 5.2 answers a refusal
+// with 400 or 401, but servers and the gateways in front of them also use 403 and
+// others; an OAuth error code in the body says it is a refusal whatever the status, so
+// that a 403 invalid_grant is treated as one. Without a code only 400 and 401 are: a 404
+// or 403 page without one is more likely a wrong URL or a proxy than refused credentials.
+func clientError(r response) error {
+	code := oauthErrorCode(r.body)
+	if code == "" && r.status != http.StatusBadRequest && r.status != http.StatusUnauthorized {
+		return &InvalidResponseError{Status: r.status, Reason: reasonStatus}
+	}
+	return &AuthError{Status: r.status, Code: code}
+}
+
+func parseToken(r response, grant Grant, scope string) (Token, error) {
 	invalid := func(reason string) (Token, error) {
 		return Token{}, &InvalidResponseError{Status: r.status, Reason: reason}
 	}
@@ -106,6 +132,9 @@ func parseToken(r response, grant Grant) (Token, error) {
 	if t.AccessToken == "" {
 		return invalid(reasonNoAccessToken)
 	}
+	if len(t.AccessToken) > MaxTokenBytes || len(t.RefreshToken) > MaxTokenBytes {
+		return invalid(reasonTokenLength)
+	}
 	// Pods put it in an Authorization header and the operator in a dotenv file: a space, a
 	// quote or a line break there would split the header or inject a line.
 	if !isBearerToken(t.AccessToken) {
@@ -119,6 +148,9 @@ func parseToken(r response, grant Grant) (Token, error) {
 		tokenType = "bearer"
 	case !strings.EqualFold(tokenType, "bearer"):
 		return invalid(reasonTokenType)
+	}
+	if !grantsAccountScope(t.Scope, scope) {
+		return invalid(reasonScope)
 	}
 	secs, err := t.ExpiresIn.Int64()
 	if err != nil || secs <= 0 {
@@ -138,6 +170,33 @@ func parseToken(r response, grant Grant) (Token, error) {
 		ExpiresAt:    r.arrived.Add(lifetime),
 		Grant:        grant,
 	}, nil
+}
+
+// grantsAccountScope reports whether the scope member of a token answer (raw JSON,
+// nil when absent) grants want, the "account:{AccountID}" asked for, and no other
+// account: the controller publishes the token beside the account_id it asked for, so
+// a token for a broader or another account must not pass as that account's. want ""
+// (no account asked for) checks nothing, and an absent scope is the scope asked for
+// (RFC 6749 section 3.3). A scope that is not a string, null or empty grants nothing.
+func grantsAccountScope(raw json.RawMessage, want string) bool {
+	if want == "" || raw == nil {
+		return true
+	}
+	var granted string
+	if json.Unmarshal(raw, &granted) != nil {
+		return false
+	}
+	found := false
+	// scope-tokens are separated by single spaces; anything else stays inside a token.
+	for tok := range strings.SplitSeq(granted, " ") {
+		switch {
+		case tok == want:
+			found = true
+		case len(tok) >= len(accountScopePrefix) && strings.EqualFold(tok[:len(accountScopePrefix)], accountScopePrefix):
+			return false // another account, or this one spelt differently
+		}
+	}
+	return found
 }
 
 // crossCheckLifetime returns the lifetime from expires_in, unless Cyclr's

@@ -17,8 +17,11 @@ limitations under the License.
 package cyclr
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,13 +133,33 @@ func TestParseTokenResponse(t *testing.T) {
 		{name: "error code not a string", resp: response{status: 401, body: []byte(`{"error":42}`)},
 			wantErr: &AuthError{Status: 401}},
 		{name: "403", resp: response{status: 403}, wantErr: &InvalidResponseError{Status: 403, Reason: reasonStatus}},
+		{name: "403 invalid_grant", resp: response{status: 403, body: []byte(`{"error":"invalid_grant"}`)},
+			wantErr: &AuthError{Status: 403, Code: "invalid_grant"}},
+		{name: "418 with a code", resp: response{status: 418, body: []byte(`{"error":"slow_down"}`)},
+			wantErr: &AuthError{Status: 418, Code: "slow_down"}},
+		{name: "499 with a code", resp: response{status: 499, body: []byte(`{"error":"invalid_client"}`)},
+			wantErr: &AuthError{Status: 499, Code: "invalid_client"}},
+		{name: "403 with a code that is not plain", resp: response{status: 403, body: []byte(`{"error":"invalid grant"}`)},
+			wantErr: &InvalidResponseError{Status: 403, Reason: reasonStatus}},
+		{name: "403 with a truncated OAuth body",
+			resp:    response{status: 403, body: []byte(`{"error":"invalid_grant"`), tooLarge: true},
+			wantErr: &InvalidResponseError{Status: 403, Reason: reasonStatus}},
+		{name: "404 HTML", resp: response{status: 404, body: []byte(`<html><body>Not Found</body></html>`)},
+			wantErr: &InvalidResponseError{Status: 404, Reason: reasonStatus}},
+		{name: "400 without a body", resp: response{status: 400}, wantErr: &AuthError{Status: 400}},
+		{name: "401 HTML", resp: response{status: 401, body: []byte(`<html>login</html>`)}, wantErr: &AuthError{Status: 401}},
+		{name: "429 with a code stays unavailable",
+			resp:    response{status: 429, header: http.Header{"Retry-After": {"5"}}, body: []byte(`{"error":"invalid_grant"}`)},
+			wantErr: &UnavailableError{Status: 429, RetryAfter: 5 * time.Second}},
+		{name: "302 with a code", resp: response{status: 302, body: []byte(`{"error":"invalid_grant"}`)},
+			wantErr: &InvalidResponseError{Status: 302, Reason: reasonStatus}},
 		{name: "204", resp: response{status: 204}, wantErr: &InvalidResponseError{Status: 204, Reason: reasonStatus}},
 		{name: "600", resp: response{status: 600}, wantErr: &InvalidResponseError{Status: 600, Reason: reasonStatus}},
 		{name: "599", resp: response{status: 599}, wantErr: &UnavailableError{Status: 599}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := parseTokenResponse(tt.resp, GrantRefreshToken)
+			tok, err := parseTokenResponse(tt.resp, GrantRefreshToken, "")
 			if tt.wantErr != nil {
 				if err == nil || err.Error() != tt.wantErr.Error() {
 					t.Fatalf("got error %v, want %v", err, tt.wantErr)
@@ -156,6 +179,113 @@ func TestParseTokenResponse(t *testing.T) {
 	}
 }
 
+func TestTokenLength(t *testing.T) {
+	tests := []struct {
+		name            string
+		access, refresh int
+		wantErr         bool
+	}{
+		{"access_token of MaxTokenBytes", MaxTokenBytes, 0, false},
+		{"access_token one byte over", MaxTokenBytes + 1, 0, true},
+		{"refresh_token of MaxTokenBytes", 1, MaxTokenBytes, false},
+		{"refresh_token one byte over", 1, MaxTokenBytes + 1, true},
+		{"both of MaxTokenBytes", MaxTokenBytes, MaxTokenBytes, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"access_token":"` + strings.Repeat("a", tt.access) + `","expires_in":60`
+			if tt.refresh > 0 {
+				body += `,"refresh_token":"` + strings.Repeat("r", tt.refresh) + `"`
+			}
+			tok, err := parseTokenResponse(response{status: 200, body: []byte(body + "}"), arrived: parseNow}, GrantPassword, "")
+			if !tt.wantErr {
+				if err != nil || len(tok.AccessToken) != tt.access || len(tok.RefreshToken) != tt.refresh {
+					t.Fatalf("got %d-byte tokens, %v; want %d and %d bytes", len(tok.AccessToken), err, tt.access, tt.refresh)
+				}
+				return
+			}
+			want := &InvalidResponseError{Status: 200, Reason: reasonTokenLength}
+			if err == nil || err.Error() != want.Error() {
+				t.Fatalf("got %v, want %v", err, want)
+			}
+		})
+	}
+	// The reason is a constant, so it spells the limit out; keep the two together.
+	if !strings.Contains(reasonTokenLength, " "+strconv.Itoa(MaxTokenBytes)+" ") {
+		t.Errorf("reason %q does not name MaxTokenBytes %d", reasonTokenLength, MaxTokenBytes)
+	}
+}
+
+// RFC 6749 section 3.3: the answer's scope may differ from the one asked for. A
+// client_credentials request for account:{ID} must not be given a token that names another
+// account, or a wider scope beside the one asked for.
+func TestGrantsAccountScope(t *testing.T) {
+	const want = "account:acct-42"
+	tests := []struct {
+		name  string
+		scope string // the JSON member, "" for none
+		asked string // the account scope asked for
+		ok    bool
+	}{
+		{"absent", "", want, true},
+		{"exactly the one asked for", `"account:acct-42"`, want, true},
+		{"beside other scopes", `"openid account:acct-42 offline_access"`, want, true},
+		{"twice", `"account:acct-42 account:acct-42"`, want, true},
+		{"with extra spaces", `" account:acct-42  "`, want, true},
+		{"another account", `"account:acct-43"`, want, false},
+		{"a prefix of the one asked for", `"account:acct-4"`, want, false},
+		{"one beside it", `"account:acct-42 account:acct-43"`, want, false},
+		{"a wildcard beside it", `"account:* account:acct-42"`, want, false},
+		{"an account in capitals beside it", `"account:acct-42 ACCOUNT:acct-43"`, want, false},
+		{"an empty account beside it", `"account:acct-42 account:"`, want, false},
+		{"joined by a tab", `"account:acct-42\taccount:acct-43"`, want, false},
+		{"no account", `"openid"`, want, false},
+		{"empty", `""`, want, false},
+		{"null", `null`, want, false},
+		{"a number", `42`, want, false},
+		{"a list", `["account:acct-42"]`, want, false},
+		{"not asked for: anything goes", `"account:acct-43"`, "", true},
+		{"not asked for, not a string", `42`, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"access_token":"a","expires_in":60`
+			if tt.scope != "" {
+				body += `,"scope":` + tt.scope
+			}
+			_, err := parseTokenResponse(response{status: 200, body: []byte(body + "}"), arrived: parseNow},
+				GrantClientCredentials, tt.asked)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			want := &InvalidResponseError{Status: 200, Reason: reasonScope}
+			if err == nil || err.Error() != want.Error() {
+				t.Fatalf("got %v, want %v", err, want)
+			}
+		})
+	}
+}
+
+func TestAccountScope(t *testing.T) {
+	tests := []struct {
+		req  Request
+		want string
+	}{
+		{Request{Grant: GrantClientCredentials, AccountID: "acct-42"}, "account:acct-42"},
+		{Request{Grant: GrantClientCredentials}, ""},
+		{Request{Grant: GrantPassword, AccountID: "acct-42"}, ""},
+		{Request{Grant: GrantRefreshToken, AccountID: "acct-42"}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.req.accountScope(); got != tt.want {
+			t.Errorf("accountScope of %s = %q, want %q", tt.req, got, tt.want)
+		}
+	}
+}
+
 func TestIsBearerToken(t *testing.T) {
 	for token, want := range map[string]bool{
 		"a": true, "aZ09-._~+/": true, "aZ09-._~+/==": true, "eyJhbGciOi.eyJzdWIi.c2ln": true,
@@ -169,13 +299,15 @@ func TestIsBearerToken(t *testing.T) {
 
 var fuzzReasons = map[string]bool{
 	reasonStatus: true, reasonTooLarge: true, reasonNotJSON: true, reasonNoAccessToken: true, reasonTokenChars: true,
-	reasonTokenType: true, reasonExpiresIn: true, reasonLifetime: true,
+	reasonTokenType: true, reasonExpiresIn: true, reasonLifetime: true, reasonTokenLength: true, reasonScope: true,
 }
 
 // FuzzParseTokenResponse checks that no answer makes the parser panic, that
 // a token it accepts is usable, and that an error is built only from the
 // status, a plain OAuth code, a fixed reason and Retry-After: never from the
-// body.
+// body. Each answer is parsed twice: for a password grant, and for a
+// client_credentials grant that asked for fuzzScope, whose answer is also
+// checked against the scope it grants.
 // The seed corpus is in testdata/fuzz/FuzzParseTokenResponse.
 func FuzzParseTokenResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, retryAfter string, body []byte, tooLarge bool) {
@@ -183,41 +315,78 @@ func FuzzParseTokenResponse(f *testing.F) {
 			status: status, header: http.Header{"Retry-After": {retryAfter}},
 			body: body, tooLarge: tooLarge, arrived: parseNow,
 		}
-		tok, err := parseTokenResponse(r, GrantPassword)
+		tok, err := parseTokenResponse(r, GrantPassword, "")
+		checkFuzzResult(t, r, tok, err)
+		tok, err = parseTokenResponse(r, GrantClientCredentials, fuzzScope)
+		checkFuzzResult(t, r, tok, err)
 		if err == nil {
-			lifetime := tok.ExpiresAt.Sub(tok.IssuedAt)
-			if status != 200 || tooLarge || tok.AccessToken == "" || lifetime <= 0 || lifetime > maxLifetime {
-				t.Fatalf("accepted status %d, tooLarge %v: %#v (lifetime %v)", status, tooLarge, tok, lifetime)
+			var granted struct {
+				Scope *string `json:"scope"`
 			}
-			return
-		}
-		if tok != (Token{}) {
-			t.Fatalf("non-zero token with error %v", err)
-		}
-		// Short bodies ("a", "400") occur in any message by coincidence.
-		if msg := err.Error(); len(body) >= 8 && strings.Contains(msg, string(body)) {
-			t.Fatalf("message %q contains the body", msg)
-		}
-		var (
-			ae *AuthError
-			ue *UnavailableError
-			ie *InvalidResponseError
-		)
-		switch {
-		case errors.As(err, &ae):
-			if ae.Code != "" && !isPlainCode(ae.Code) {
-				t.Fatalf("code %q is not plain", ae.Code)
+			if json.Unmarshal(body, &granted) != nil {
+				t.Fatalf("accepted a token whose scope is not a string")
 			}
-		case errors.As(err, &ue):
-			if ue.Err != nil || ue.RetryAfter < 0 || ue.RetryAfter > MaxRetryAfter {
-				t.Fatalf("unexpected %#v", ue)
+			if granted.Scope != nil && !scopeHolds(*granted.Scope, fuzzScope) {
+				t.Fatalf("accepted a token granting scope %q for %q", *granted.Scope, fuzzScope)
 			}
-		case errors.As(err, &ie):
-			if !fuzzReasons[ie.Reason] {
-				t.Fatalf("reason %q is not a fixed text", ie.Reason)
-			}
-		default:
-			t.Fatalf("untyped error %v", err)
 		}
 	})
+}
+
+const fuzzScope = "account:acct-42"
+
+// scopeHolds is grantsAccountScope written differently: want among the tokens, and no
+// token that starts with "account:" in any case but want.
+func scopeHolds(granted, want string) bool {
+	tokens := strings.Split(granted, " ")
+	for _, tok := range tokens {
+		if strings.HasPrefix(strings.ToLower(tok), "account:") && tok != want {
+			return false
+		}
+	}
+	return slices.Contains(tokens, want)
+}
+
+func checkFuzzResult(t *testing.T, r response, tok Token, err error) {
+	t.Helper()
+	if err == nil {
+		lifetime := tok.ExpiresAt.Sub(tok.IssuedAt)
+		if r.status != 200 || r.tooLarge || tok.AccessToken == "" || lifetime <= 0 || lifetime > maxLifetime ||
+			len(tok.AccessToken) > MaxTokenBytes || len(tok.RefreshToken) > MaxTokenBytes {
+			t.Fatalf("accepted status %d, tooLarge %v: %#v (lifetime %v)", r.status, r.tooLarge, tok, lifetime)
+		}
+		return
+	}
+	if tok != (Token{}) {
+		t.Fatalf("non-zero token with error %v", err)
+	}
+	// Short bodies ("a", "400") occur in any message by coincidence.
+	if msg := err.Error(); len(r.body) >= 8 && strings.Contains(msg, string(r.body)) {
+		t.Fatalf("message %q contains the body", msg)
+	}
+	var (
+		ae *AuthError
+		ue *UnavailableError
+		ie *InvalidResponseError
+	)
+	switch {
+	case errors.As(err, &ae):
+		if ae.Code != "" && !isPlainCode(ae.Code) {
+			t.Fatalf("code %q is not plain", ae.Code)
+		}
+		if ae.Status < 400 || ae.Status > 499 || ae.Status == 429 ||
+			ae.Code == "" && ae.Status != 400 && ae.Status != 401 {
+			t.Fatalf("unexpected %#v", ae)
+		}
+	case errors.As(err, &ue):
+		if ue.Err != nil || ue.RetryAfter < 0 || ue.RetryAfter > MaxRetryAfter {
+			t.Fatalf("unexpected %#v", ue)
+		}
+	case errors.As(err, &ie):
+		if !fuzzReasons[ie.Reason] {
+			t.Fatalf("reason %q is not a fixed text", ie.Reason)
+		}
+	default:
+		t.Fatalf("untyped error %v", err)
+	}
 }

@@ -19,7 +19,6 @@ package cyclr
 import (
 	"fmt"
 	"net/url"
-	"strings"
 )
 
 // Grant is an OAuth2 grant type as sent in grant_type.
@@ -34,7 +33,7 @@ const (
 // Request says what to ask Cyclr for. Password, ClientSecret and
 // RefreshToken are secrets: String, GoString and Format never show them.
 type Request struct {
-	APIURL       string // e.g. https://api.cyclr.com; the token endpoint is {APIURL}/oauth/token
+	APIURL       string // a bare origin (see CheckAPIURL), e.g. https://api.cyclr.com; the token endpoint is {APIURL}/oauth/token
 	Grant        Grant
 	ClientID     string
 	ClientSecret string // client_credentials only
@@ -53,30 +52,32 @@ func invalidRequest(reason string) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRequest, reason)
 }
 
-// tokenEndpoint validates APIURL and returns {APIURL}/oauth/token. URLs with
-// user info are refused: transport errors quote the URL, and credentials
-// belong in the form body.
+// tokenEndpoint validates APIURL with CheckAPIURL and returns {APIURL}/oauth/token.
+// The endpoint is built rather than joined: APIURL has no path, and JoinPath would
+// clean ".." out of one, so the URL checked would not be the URL posted to.
 func (r Request) tokenEndpoint() (*url.URL, error) {
-	if r.APIURL == "" {
-		return nil, invalidRequest("apiURL is empty")
+	if err := CheckAPIURL(r.APIURL); err != nil {
+		return nil, err
 	}
-	// The parse error would quote the URL; say what is wrong instead.
-	u, err := url.Parse(strings.TrimRight(r.APIURL, "/"))
-	if err != nil {
-		return nil, invalidRequest("apiURL does not parse as a URL")
+	u, err := url.Parse(r.APIURL)
+	if err != nil { // CheckAPIURL has parsed it already
+		return nil, invalidRequest(apiURLUnparsed)
 	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, invalidRequest("apiURL must be an http or https URL")
-	case u.Host == "":
-		return nil, invalidRequest("apiURL has no host")
-	case u.User != nil:
-		return nil, invalidRequest("apiURL must not contain user info")
-	case u.RawQuery != "" || u.Fragment != "":
-		return nil, invalidRequest("apiURL must not have a query or fragment")
-	}
-	return u.JoinPath("oauth", "token"), nil
+	u.Path, u.RawPath = "/oauth/token", ""
+	return u, nil
 }
+
+// accountScope is the scope a client_credentials Request asks for, "account:{AccountID}",
+// or "" when it asks for none. The other grants carry the account in client_secret.
+func (r Request) accountScope() string {
+	if r.Grant != GrantClientCredentials || r.AccountID == "" {
+		return ""
+	}
+	return accountScopePrefix + r.AccountID
+}
+
+// accountScopePrefix starts Cyclr's account scope, "account:{AccountID}".
+const accountScopePrefix = "account:"
 
 // form validates the grant's fields and returns the POST body fields of
 // docs/design.md section 1.
@@ -104,9 +105,7 @@ func (r Request) form() (url.Values, error) {
 			return nil, invalidRequest("client_credentials grant needs a client secret")
 		}
 		f.Set("client_secret", r.ClientSecret)
-		if r.AccountID != "" {
-			f.Set("scope", "account:"+r.AccountID)
-		}
+		setIfNotEmpty(f, "scope", r.accountScope())
 	default:
 		return nil, invalidRequest(fmt.Sprintf("unsupported grant %q", r.Grant))
 	}

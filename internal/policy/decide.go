@@ -70,26 +70,37 @@ type Situation struct {
 	// MinInterval is the least time between two calls to Cyclr for one credential, manual
 	// refresh requests included (--min-refresh-interval).
 	MinInterval time.Duration
+	// LastCall is when the operator last called Cyclr for this namespace and name, as it
+	// remembers it (zero when it does not): unlike status, it survives delete and re-create.
+	LastCall time.Time
 }
 
 // NotBefore is the earliest time the credential may call Cyclr again: its last call (the
-// issue of its token, or its last failure, as status records them) plus MinInterval.
+// issue of its token, or its last failure, as status records them, or LastCall) plus
+// MinInterval; zero when no call is known.
 func (s Situation) NotBefore() time.Time {
-	var last time.Time
+	var at time.Time
 	if s.MinInterval <= 0 {
-		return last
+		return at
 	}
 	st := s.Credential.Status
 	for _, t := range []*metav1.Time{st.IssuedAt, st.LastFailureTime} {
-		if t != nil && t.After(last) {
-			last = t.Time
+		// Status keeps whole seconds, cut down: the call itself may have been up to a second later.
+		if t != nil {
+			at = laterOf(at, t.Add(time.Second+s.MinInterval))
 		}
 	}
-	if last.IsZero() {
-		return last
+	if !s.LastCall.IsZero() {
+		at = laterOf(at, s.LastCall.Add(s.MinInterval))
 	}
-	// Status keeps whole seconds, cut down: the call itself may have been up to a second later.
-	return last.Add(time.Second + s.MinInterval)
+	return at
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // RefreshRequest is the refresh-requested-at annotation's value when it has not been honoured yet.

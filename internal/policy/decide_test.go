@@ -327,3 +327,27 @@ func TestCheckLifetime(t *testing.T) {
 		t.Errorf("no minimum: %v", err)
 	}
 }
+
+// TestLastCallHoldsAcrossRecreate: a credential re-created under the same name has no status,
+// but the operator's memory of its predecessor's last call holds it back for the interval.
+func TestLastCallHoldsAcrossRecreate(t *testing.T) {
+	now := time.Date(2026, time.May, 1, 12, 0, 0, 0, time.UTC)
+	recreated := &authv1alpha1.CyclrCredential{Spec: authv1alpha1.CyclrCredentialSpec{}}
+	cases := []struct {
+		lastCall time.Time
+		want     Action
+	}{
+		{time.Time{}, ActionIssue},
+		{now.Add(-10 * time.Second), ActionWait},
+		{now.Add(-30 * time.Second), ActionIssue},
+	}
+	for _, tc := range cases {
+		s := Situation{Now: now, Credential: recreated, MinInterval: 30 * time.Second, LastCall: tc.lastCall}
+		if got := Decide(s); got != tc.want {
+			t.Errorf("last call %v: Decide = %v, want %v", tc.lastCall, got, tc.want)
+		}
+		if tc.want == ActionWait && !s.NextAttempt().Equal(tc.lastCall.Add(30*time.Second)) {
+			t.Errorf("last call %v: next attempt %v, want the interval's end", tc.lastCall, s.NextAttempt())
+		}
+	}
+}

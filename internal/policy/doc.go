@@ -17,7 +17,8 @@ limitations under the License.
 // Package policy holds the operator's decisions as pure functions of their inputs: whether
 // and how to obtain a token (Decide), when to refresh it (RefreshTime), how long to back off
 // (RetryDelay), what a failure means (Classify), what the stored state and the login say
-// (StateFromSecret, Fingerprint, LoginFromSecret), what the target Secret holds (TargetData),
+// (StateFromSecret, Fingerprint, LoginFromSecret), whether a spec keeps to the tenant
+// boundary (CheckSpec), what the target Secret holds (TargetData),
 // and the status a reconcile leads to (NextStatus, RequeueAfter, PendingRollout).
 //
 // It does no I/O and reads no clock: every function takes "now" and the objects it decides

@@ -103,8 +103,8 @@ func (e *ConfigError) Failure() *Failure { return &Failure{Reason: e.Reason, Mes
 
 // ConflictError refuses a Secret name that belongs to a Secret this credential does not own.
 func ConflictError(name string) *ConfigError {
-	return secretConflict("Secret %q already exists and is not owned by this CyclrCredential; "+
-		"delete it or set spec.target.name to another name", name)
+	return secretConflict("Secret %q already exists and is not owned by this CyclrCredential, which leaves it untouched; "+
+		"set spec.target.name to another name", name)
 }
 
 // ReservedNameError refuses a target name with the state Secrets' suffix: it could take the

@@ -31,7 +31,7 @@ import (
 // purpose (time is here for its types and arithmetic; time.Now is refused below).
 var allowedImports = map[string]bool{
 	"crypto/sha256": true, "encoding/hex": true, "encoding/json": true, "errors": true, "fmt": true,
-	"hash/fnv": true, "strings": true, "time": true, "unicode": true, "unicode/utf8": true,
+	"hash/fnv": true, "maps": true, "regexp": true, "slices": true, "strings": true, "time": true, "unicode": true, "unicode/utf8": true,
 	"k8s.io/api/core/v1": true, "k8s.io/apimachinery/pkg/api/meta": true,
 	"k8s.io/apimachinery/pkg/apis/meta/v1": true, "k8s.io/apimachinery/pkg/types": true,
 	"github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1":   true,
@@ -44,7 +44,7 @@ var allowedCyclr = map[string]bool{
 	"Token": true, "Request": true, "Grant": true, "GrantPassword": true, "GrantRefreshToken": true,
 	"GrantClientCredentials": true, "AuthError": true, "UnavailableError": true, "InvalidResponseError": true,
 	"Result": true, "ResultSuccess": true, "ResultAuthError": true, "ResultUnavailable": true,
-	"ResultInvalidResponse": true, "MaxRetryAfter": true,
+	"ResultInvalidResponse": true, "MaxRetryAfter": true, "CheckAPIURL": true, "ErrInvalidRequest": true,
 }
 
 // forbiddenCalls read the real clock or the environment.

@@ -163,6 +163,7 @@ var stalledReasons = map[string]bool{
 	authv1alpha1.ReasonInvalidTokenResponse: true,
 	authv1alpha1.ReasonTargetSecretConflict: true,
 	authv1alpha1.ReasonAPIHostNotAllowed:    true,
+	authv1alpha1.ReasonSpecInvalid:          true,
 }
 
 // setHealth derives the abnormal-true conditions kstatus, Flux and kubectl wait read from
@@ -193,6 +194,7 @@ func setHealth(conditions *[]metav1.Condition, ready metav1.Condition) {
 var neverReady = map[string]bool{
 	authv1alpha1.ReasonTargetSecretConflict: true,
 	authv1alpha1.ReasonAPIHostNotAllowed:    true,
+	authv1alpha1.ReasonSpecInvalid:          true,
 }
 
 // MaxMessageBytes bounds a condition message or an event note: whatever a failure says, it

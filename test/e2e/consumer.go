@@ -47,7 +47,8 @@ const (
 )
 
 // consumerManifest is a Deployment that calls the emulator's authenticated endpoint every
-// second with the token of secret (test/e2e/images/consumer).
+// second with the token of secret (test/e2e/images/consumer). It allows the CyclrCredential
+// of that name (whose default target it is) to restart it.
 func consumerManifest(name, secret string, kind consumerKind) string {
 	source := `--authorization-file=/var/run/secrets/cyclr/authorization`
 	env, mounts, volumes := "", "", ""
@@ -61,7 +62,10 @@ func consumerManifest(name, secret string, kind consumerKind) string {
 	}
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
-metadata: {name: %[1]s, namespace: %[2]s}
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+  annotations: {auth.cyclr-operator.io/allow-restart-by: %[10]s}
 spec:
   selector: {matchLabels: {consumer: %[1]s}}
   template:
@@ -77,7 +81,7 @@ spec:
         volumeMounts: [%[7]s{name: ca, mountPath: /etc/test-ca, readOnly: true}]
         %[8]s
       volumes: [%[9]s{name: ca, configMap: {name: test-ca}}]
-`, name, consumerNamespace, consumerImage, emulatorURL, source, env, mounts, restrictedContainer, volumes)
+`, name, consumerNamespace, consumerImage, emulatorURL, source, env, mounts, restrictedContainer, volumes, secret)
 }
 
 // call is one line of a consumer's log.

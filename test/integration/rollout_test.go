@@ -157,9 +157,19 @@ func (noWatch) Watch(context.Context, client.ObjectList, ...client.ListOption) (
 	return nil, errors.New("the reconciler's client does not watch")
 }
 
-// workload creates a minimal Deployment, StatefulSet or DaemonSet (obj's kind) named name.
+// workload creates a minimal Deployment, StatefulSet or DaemonSet (obj's kind) named name,
+// whose owner allows the CyclrCredential "cred" to restart it.
 func (h *harness) workload(obj client.Object, name string) {
 	h.t.Helper()
+	h.workloadAllowing(obj, name, "cred")
+}
+
+// workloadAllowing is workload with allow-restart-by set to allowed, or absent when it is "".
+func (h *harness) workloadAllowing(obj client.Object, name, allowed string) {
+	h.t.Helper()
+	if allowed != "" {
+		obj.SetAnnotations(map[string]string{authv1alpha1.AllowRestartByAnnotation: allowed})
+	}
 	labels := map[string]string{"app": name}
 	template := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels},

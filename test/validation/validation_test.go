@@ -130,7 +130,15 @@ func TestValidCredentialsAccepted(t *testing.T) {
 		{name: "http-ipv4-loopback", fields: map[string]any{"apiURL": "http://127.0.0.1"}},
 		{name: "http-ipv6-loopback", fields: map[string]any{"apiURL": "http://[::1]:9000"}},
 		{name: "https-eu", fields: map[string]any{"apiURL": "https://api.eu.cyclr.com"}},
-		{name: "https-private-with-path", fields: map[string]any{"apiURL": "https://cyclr.internal.example:8443/api"}},
+		{name: "https-private-port", fields: map[string]any{"apiURL": "https://cyclr.internal.example:8443"}},
+		{name: "https-trailing-slash", fields: map[string]any{"apiURL": "https://api.cyclr.com/"}},
+		{name: "https-punycode", fields: map[string]any{"apiURL": "https://cyclr.xn--bigcorp-7he.com"}},
+		{name: "ids-at-their-bound", fields: map[string]any{"clientID": strings.Repeat("c", 128),
+			"accountID": "Acct_7f3e.a-B"}},
+		{name: "target-keys-renamed-safely", fields: map[string]any{"target": map[string]any{
+			"keys": map[string]any{"access_token": "CYCLR_TOKEN", "api_url": "CYCLR_API", "account_id": "path_of_account"}}}},
+		{name: "target-metadata-at-its-bounds", fields: map[string]any{"target": map[string]any{
+			"labels": entries(64, "v"), "annotations": entries(64, strings.Repeat("a", 1024))}}},
 		{name: "refresh-before-72h", fields: map[string]any{"refreshBefore": "72h"},
 			check: wantRefreshBefore(72 * time.Hour)},
 		{name: "refresh-before-1h30m", fields: map[string]any{"refreshBefore": "1h30m"},
@@ -242,6 +250,7 @@ func TestInvalidCredentialsRefused(t *testing.T) {
 		{name: "bad-target-name", spec: minimalSpec(map[string]any{"target": map[string]any{"name": "Not_A_Name"}}),
 			field: "spec.target.name", phrase: "should match"},
 	}
+	cases = append(cases, tenantBoundaryCases()...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			u := credential("invalid-"+tc.name, tc.spec)

@@ -45,7 +45,8 @@ var (
 	// Not per credential: the Warning event RolloutRestartFailed names the credential.
 	rolloutRestarts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cyclr_rollout_restarts_total",
-		Help: "Rollout restarts of spec.rolloutRestartTargets, by kind and result (restarted, unchanged, not_found, forbidden, not_allowed, error).",
+		Help: "Rollout restarts of spec.rolloutRestartTargets, by kind and result " +
+			"(restarted, unchanged, not_found, forbidden, not_allowed, error).",
 	}, []string{"kind", "result"})
 	// credentialMetrics holds the per-credential gauges.
 	credentialMetrics = &credentialGauges{}

@@ -672,7 +672,7 @@ func TestReconcile(t *testing.T) {
 			wantRevision: 1,
 			wantRequeue:  50 * time.Minute, // the token's expiry, so Ready is recomputed then
 			wantEvents:   []string{"Warning APIHostNotAllowed"},
-			then: loginNotRead,
+			then:         loginNotRead,
 		},
 		{
 			// An object stored before the CRD refused these: a path a shell would run in

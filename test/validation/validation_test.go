@@ -250,8 +250,7 @@ func TestInvalidCredentialsRefused(t *testing.T) {
 		{name: "bad-target-name", spec: minimalSpec(map[string]any{"target": map[string]any{"name": "Not_A_Name"}}),
 			field: "spec.target.name", phrase: "should match"},
 	}
-	cases = append(cases, tenantBoundaryCases()...)
-	for _, tc := range cases {
+	for _, tc := range append(cases, tenantBoundaryCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			u := credential("invalid-"+tc.name, tc.spec)
 			err := k8s.Create(t.Context(), u)

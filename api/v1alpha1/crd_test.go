@@ -29,14 +29,19 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
-// wantColumns are the printer columns of docs/design.md, section 1, in order, with their JSONPaths.
+// wantColumns are the printer columns of docs/design.md, section 1, in order, with their
+// JSONPaths, plus the target Secret; the last three show only with -o wide (priority 1).
 var wantColumns = []apiextensionsv1.CustomResourceColumnDefinition{
 	{Name: "Ready", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].status`},
 	{Name: "Reason", Type: "string", JSONPath: `.status.conditions[?(@.type=="Ready")].reason`},
+	{Name: "Secret", Type: "string", JSONPath: ".status.tokenSecretName"},
 	{Name: "Grant", Type: "string", JSONPath: ".spec.grant"},
 	{Name: "Expires", Type: "string", JSONPath: ".status.expiresAt"},
 	{Name: "Refresh At", Type: "string", JSONPath: ".status.refreshAt"},
 	{Name: "Age", Type: "date", JSONPath: ".metadata.creationTimestamp"},
+	{Name: "API URL", Type: "string", JSONPath: ".spec.apiURL", Priority: 1},
+	{Name: "Revision", Type: "integer", JSONPath: ".status.revision", Priority: 1},
+	{Name: "Last Grant", Type: "string", JSONPath: ".status.lastGrant", Priority: 1},
 }
 
 func loadCRD(t *testing.T) *apiextensionsv1.CustomResourceDefinition {

@@ -330,10 +330,14 @@ type CyclrCredentialStatus struct {
 // +kubebuilder:resource:shortName=cyclrcred,categories=cyclr
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Secret",type=string,JSONPath=`.status.tokenSecretName`
 // +kubebuilder:printcolumn:name="Grant",type=string,JSONPath=`.spec.grant`
 // +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.status.expiresAt`
 // +kubebuilder:printcolumn:name="Refresh At",type=string,JSONPath=`.status.refreshAt`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="API URL",type=string,JSONPath=`.spec.apiURL`,priority=1
+// +kubebuilder:printcolumn:name="Revision",type=integer,JSONPath=`.status.revision`,priority=1
+// +kubebuilder:printcolumn:name="Last Grant",type=string,JSONPath=`.status.lastGrant`,priority=1
 type CyclrCredential struct {
 	metav1.TypeMeta `json:",inline"`
 

@@ -66,19 +66,29 @@ func TestServedNamesAndColumns(t *testing.T) {
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), u) })
 
 	table := getTable(ctx, t, "/apis/"+authv1alpha1.GroupVersion.String()+"/namespaces/"+testNamespace+"/cyclrcredentials/"+u.GetName())
-	names := make([]string, 0, len(table.ColumnDefinitions))
+	var names, wide []string
 	for _, c := range table.ColumnDefinitions {
-		names = append(names, c.Name)
+		if c.Priority == 0 {
+			names = append(names, c.Name)
+		} else {
+			wide = append(wide, c.Name)
+		}
 	}
-	want := []string{"Name", "Ready", "Reason", "Grant", "Expires", "Refresh At", "Age"}
+	want := []string{"Name", "Ready", "Reason", "Secret", "Grant", "Expires", "Refresh At", "Age"}
 	if !slices.Equal(names, want) {
 		t.Errorf("kubectl get columns = %v, want %v", names, want)
 	}
-	if len(table.Rows) != 1 || len(table.Rows[0].Cells) != len(want) {
+	if wantWide := []string{"API URL", "Revision", "Last Grant"}; !slices.Equal(wide, wantWide) {
+		t.Errorf("kubectl get -o wide adds %v, want %v", wide, wantWide)
+	}
+	if len(table.Rows) != 1 || len(table.Rows[0].Cells) != len(want)+3 {
 		t.Fatalf("rows = %+v", table.Rows)
 	}
-	if grant := table.Rows[0].Cells[3]; grant != "ClientCredentials" {
+	if grant := table.Rows[0].Cells[4]; grant != "ClientCredentials" {
 		t.Errorf("Grant cell = %v, want ClientCredentials", grant)
+	}
+	if apiURL := table.Rows[0].Cells[8]; apiURL != "https://api.cyclr.com" {
+		t.Errorf("API URL cell = %v, want the default", apiURL)
 	}
 }
 

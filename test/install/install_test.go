@@ -206,6 +206,12 @@ func checkRBAC(t *testing.T, objs []*unstructured.Unstructured) {
 				t.Errorf("the leader election Role grants %s: only leases (and events) are needed", res)
 			}
 		}
+		// get and update only the operator's own Lease (cmd/main.go's LeaderElectionID); create
+		// cannot name its object.
+		if slices.Contains(rule.Resources, "leases") && !slices.Equal(rule.Verbs, []string{"create"}) &&
+			!slices.Equal(rule.ResourceNames, []string{"cyclr-token-operator.cyclr-operator.io"}) {
+			t.Errorf("the leader election Role grants %v on leases other than the operator's own: %+v", rule.Verbs, rule)
+		}
 	}
 }
 

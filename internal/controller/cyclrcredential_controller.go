@@ -71,6 +71,10 @@ type CyclrCredentialReconciler struct {
 
 // +kubebuilder:rbac:groups=auth.cyclr-operator.io,resources=cyclrcredentials,verbs=get;list;watch
 // +kubebuilder:rbac:groups=auth.cyclr-operator.io,resources=cyclrcredentials/status,verbs=get;patch
+// The Secrets' owner references set blockOwnerDeletion: where the
+// OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift), that needs update on
+// the owner's finalizers, or every Secret write is refused.
+// +kubebuilder:rbac:groups=auth.cyclr-operator.io,resources=cyclrcredentials/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 

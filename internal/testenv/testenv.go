@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -81,7 +82,11 @@ func run(m *testing.M, ready func(*Suite) error) int {
 
 // Start starts a control plane; call the returned stop function when done. It fails when
 // KUBEBUILDER_ASSETS is unset rather than skipping: `make test` always sets it.
-func Start() (*rest.Config, func() error, error) {
+func Start() (*rest.Config, func() error, error) { return startWith(nil) }
+
+// startWith starts a control plane whose kube-apiserver also enables the admission plugins
+// named, as a distribution's does (OpenShift's OwnerReferencesPermissionEnforcement).
+func startWith(plugins []string) (*rest.Config, func() error, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, nil, errors.New("KUBEBUILDER_ASSETS is not set: run the tests with 'make test', " +
 			"or export KUBEBUILDER_ASSETS=$(hack/build-control-plane.sh)")
@@ -89,6 +94,9 @@ func Start() (*rest.Config, func() error, error) {
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(Root(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+	}
+	if len(plugins) > 0 {
+		env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", strings.Join(plugins, ","))
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -100,10 +108,10 @@ func Start() (*rest.Config, func() error, error) {
 }
 
 // StartSuite starts a control plane of t's own, stopped when t ends: for a test that changes
-// cluster-wide objects the package's other tests must not see.
-func StartSuite(t testing.TB) *Suite {
+// cluster-wide objects the package's other tests must not see, or needs admission plugins.
+func StartSuite(t testing.TB, plugins ...string) *Suite {
 	t.Helper()
-	cfg, stop, err := Start()
+	cfg, stop, err := startWith(plugins)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,7 +184,9 @@ func checkNetworkPolicy(t *testing.T, objs []*unstructured.Unstructured) {
 // TestNamespacedOperator installs config/namespaced (everything but the Deployment) on a real
 // API server and runs the operator in-process as its ServiceAccount, through impersonation:
 // with exactly the installed permissions it serves team-a and team-b, and leaves a credential
-// in another namespace alone.
+// in another namespace alone. The API server enforces owner-reference permissions, as
+// OpenShift's does: the Secrets' owner references (blockOwnerDeletion) need update on
+// cyclrcredentials/finalizers, which the shipped RBAC must grant.
 func TestNamespacedOperator(t *testing.T) {
 	objs := testenv.Kustomize(t, filepath.Join(testenv.Root(), "config", "namespaced"))
 	sa := testenv.Find(objs, "ServiceAccount", serviceAccount)
@@ -192,7 +194,7 @@ func TestNamespacedOperator(t *testing.T) {
 		t.Fatalf("no ServiceAccount %s", serviceAccount)
 	}
 
-	suite := testenv.StartSuite(t)
+	suite := testenv.StartSuite(t, "OwnerReferencesPermissionEnforcement")
 	cfg, k8s := suite.Config, suite.Client
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

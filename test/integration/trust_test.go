@@ -33,7 +33,6 @@ import (
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr/cyclrtest"
-	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
 // The trust boundary (docs/design.md, "Trust boundary"): whoever may create a CyclrCredential
@@ -133,16 +132,18 @@ func TestTrustLoginSecretTypes(t *testing.T) {
 }
 
 // TestTrustShortLifetimes: an endpoint issuing 1-second tokens gets at most two requests per
-// credential in a minute (the default --min-refresh-interval is 30s), and the credential says why.
+// credential in 18 seconds with --min-refresh-interval 9s, and the credential says why. The
+// backoff alone (5s, then 10s) would allow a third at about 16 s: the interval is what holds.
 func TestTrustShortLifetimes(t *testing.T) {
+	const interval, window = 9 * time.Second, 18 * time.Second
 	h := newHarness(t, cyclrtest.WithLifetime(time.Second))
-	h.restartWithAllowList(policy.DefaultMinRefreshInterval)
+	h.restartWithAllowList(interval)
 	h.loginSecret("login", partnerLogin())
 	h.credential("a")
 	h.credential("b")
-	h.holds(60*time.Second, func() error {
+	h.holds(window, func() error {
 		if n := h.cyclr.Requests(); n > 4 {
-			return fmt.Errorf("%d token requests for 2 credentials within a minute, want at most 4", n)
+			return fmt.Errorf("%d token requests for 2 credentials within %s, want at most 4", n, window)
 		}
 		return nil
 	})

@@ -48,6 +48,10 @@ func TestRBACRoleIsExactlyWhatTheCodeNeeds(t *testing.T) {
 		"apps/deployments get", "apps/deployments patch", "apps/statefulsets get", "apps/statefulsets patch",
 		"apps/daemonsets get", "apps/daemonsets patch",
 		"auth.cyclr-operator.io/cyclrcredentials/status get", "auth.cyclr-operator.io/cyclrcredentials/status patch",
+		// The Secrets' owner references set blockOwnerDeletion: where the
+		// OwnerReferencesPermissionEnforcement admission plugin runs, that needs this
+		// (test/install's TestNamespacedOperator runs with it).
+		"auth.cyclr-operator.io/cyclrcredentials/finalizers update",
 		"events.k8s.io/events create", "events.k8s.io/events patch",
 	}
 	docs := readYAMLDocs(t, filepath.Join(testenv.Root(), "config", "rbac", "role.yaml"))

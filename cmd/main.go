@@ -20,6 +20,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/logging"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/version"
 )
 
 var (
@@ -89,9 +91,15 @@ func main() {
 	flag.DurationVar(&minRefreshInterval, "min-refresh-interval", policy.DefaultMinRefreshInterval,
 		"Least time between two token requests of one CyclrCredential, manual refresh requests included; "+
 			"a token that lives shorter is refused as an invalid response.")
+	printVersion := flag.Bool("version", false, "Print \"cyclr-token-operator <version> <commit>\" and exit.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	// Before the logger, the kubeconfig and the manager: --version reads and starts nothing.
+	if *printVersion {
+		fmt.Println(version.String())
+		return
+	}
 	opts.Level = logging.Capped(opts.Level)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
@@ -151,7 +159,7 @@ func main() {
 		os.Exit(1)
 	}
 
-	setupLog.Info("Starting manager", "namespaces", watched)
+	setupLog.Info("Starting manager", "version", version.Version, "revision", version.Revision, "namespaces", watched)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		setupLog.Error(err, "Failed to run manager")
 		os.Exit(1)

@@ -2,7 +2,7 @@
 # container engine; this file stays for those who have one:
 #
 #   docker build --build-arg VERSION=<tag> --build-arg REVISION=$(git rev-parse HEAD) -t <image> .
-#   make docker-build IMG=<registry>/cyclr-token-operator:<tag>
+#   make docker-build IMG=<registry>/cyclr-token-operator:<tag>   # passes the Makefile's VERSION and REVISION
 #
 # Override BASE_IMAGE to build from another registry, e.g. docker.io/library/golang:1.26
 ARG BASE_IMAGE=golang:1.26
@@ -23,8 +23,15 @@ COPY . .
 
 # A static binary (no cgo), built for the platform being targeted: GOARCH has no default, so
 # `docker build` on an arm64 host builds an arm64 image; docker buildx passes TARGETARCH.
+# VERSION and REVISION are stamped into it as by `make build` and hack/image, so that
+# `manager --version` says what the labels below say. (An ARG is per stage: the final stage
+# declares them again.)
+ARG VERSION=dev
+ARG REVISION=unknown
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags="-s -w" -o manager ./cmd
+    go build -trimpath -o manager -ldflags="-s -w \
+      -X github.com/cyclr-operator/cyclr-token-operator/internal/version.Version=${VERSION} \
+      -X github.com/cyclr-operator/cyclr-token-operator/internal/version.Revision=${REVISION}" ./cmd
 
 # Nothing under the manager: no shell, no package manager, and no base image to pull. The CA
 # roots for Cyclr's https are compiled into the binary (golang.org/x/crypto/x509roots/fallback,

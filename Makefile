@@ -106,8 +106,8 @@ lint-config: golangci-lint ## Verify golangci-lint linter configuration
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build manager binary.
-	go build -o bin/manager ./cmd
+build: manifests generate fmt vet ## Build manager binary (VERSION and REVISION stamped: bin/manager --version).
+	go build -ldflags "$(VERSION_LDFLAGS)" -o bin/manager ./cmd
 
 # RUN_ARGS are passed to the manager by `make run` when a cluster is reachable, e.g.
 # make run RUN_ARGS="--namespaces=integrations --zap-log-level=debug"
@@ -118,7 +118,7 @@ run: manifests generate fmt vet ## Run the operator from your host against the c
 		echo "run: running the manager against kube context '$$("$(KUBECTL)" config current-context 2>/dev/null)'"; \
 		"$(KUBECTL)" get crd cyclrcredentials.auth.cyclr-operator.io >/dev/null 2>&1 || \
 			{ echo "run: the CyclrCredential CRD is not installed in this cluster: run 'make install run'"; exit 1; }; \
-		go run ./cmd $(RUN_ARGS); \
+		go run -ldflags "$(VERSION_LDFLAGS)" ./cmd $(RUN_ARGS); \
 	else \
 		echo "run: no reachable Kubernetes cluster ('$(KUBECTL) version' failed): running the local demo instead"; \
 		hack/demo.sh; \
@@ -135,7 +135,8 @@ demo: manifests ## Run the local demo: a control plane from bin/k8s, the Cyclr e
 # make docker-build IMG=<img> BASE_IMAGE=docker.io/library/golang:1.26
 .PHONY: docker-build
 docker-build: ## Build docker image with the manager.
-	$(CONTAINER_TOOL) build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t ${IMG} .
+	$(CONTAINER_TOOL) build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t ${IMG} .
 
 .PHONY: docker-push
 docker-push: ## Push docker image with the manager.
@@ -154,7 +155,8 @@ docker-buildx: ## Build and push docker image for the manager for cross-platform
 	sed -e '1 s/\(^FROM\)/FROM --platform=\$$\{BUILDPLATFORM\}/; t' -e ' 1,// s//FROM --platform=\$$\{BUILDPLATFORM\}/' Dockerfile > Dockerfile.cross
 	- $(CONTAINER_TOOL) buildx create --name cyclr-token-operator-builder
 	$(CONTAINER_TOOL) buildx use cyclr-token-operator-builder
-	- $(CONTAINER_TOOL) buildx build --push --platform=$(PLATFORMS) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) --tag ${IMG} -f Dockerfile.cross .
+	- $(CONTAINER_TOOL) buildx build --push --platform=$(PLATFORMS) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --tag ${IMG} -f Dockerfile.cross .
 	- $(CONTAINER_TOOL) buildx rm cyclr-token-operator-builder
 	rm Dockerfile.cross
 
@@ -268,7 +270,7 @@ endef
 BENCH_ARGS ?=
 .PHONY: bench
 bench: control-plane ## Measure the operator under load (bin/manager, a real API server, the Cyclr emulator); see docs/benchmarks.md.
-	go build -o bin/manager ./cmd
+	go build -ldflags "$(VERSION_LDFLAGS)" -o bin/manager ./cmd
 	KUBEBUILDER_ASSETS="$(CONTROL_PLANE)" go run ./test/bench $(BENCH_ARGS)
 
 # E2E_ARGS are passed to test/e2e, e.g. make e2e E2E_ARGS="-only install,first-token"
@@ -295,9 +297,23 @@ IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
 ifeq ($(origin VERSION),undefined)
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 endif
+# The commit: the image's revision label. Both are stamped into the manager (internal/version:
+# --version, the start log line, cyclr_operator_build_info), never a build time, so that a
+# build stays reproducible.
+ifeq ($(origin REVISION),undefined)
+REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+endif
+VERSION_PKG = github.com/cyclr-operator/cyclr-token-operator/internal/version
+VERSION_LDFLAGS = -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION)
 IMAGE_REF = $(IMAGE_REPO):$(VERSION)
 IMAGE_ARCHIVE = dist/cyclr-token-operator-$(VERSION).oci.tar
 SBOM = dist/cyclr-token-operator-$(VERSION).cdx.json
+# make release takes the notes from this file's "## [VERSION]" section (hack/release-notes).
+CHANGELOG ?= CHANGELOG.md
+RELEASE_NOTES = dist/RELEASE-NOTES-$(VERSION).md
+CHART_ARCHIVE = dist/cyclr-token-operator-$(VERSION).tgz
+# What SHA256SUMS lists: every file of the release, named relative to dist/.
+RELEASE_FILES = $(IMAGE_ARCHIVE) $(SBOM) dist/install.yaml $(CHART_ARCHIVE) $(RELEASE_NOTES)
 # Semantic version without a leading v or +build metadata: it is an image tag and a chart version.
 RELEASE_VERSION_PATTERN = ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$
 
@@ -306,7 +322,7 @@ CYCLONEDX_GOMOD_VERSION ?= v1.10.0
 
 .PHONY: image
 image: ## Build the manager's OCI image (IMAGE_PLATFORMS, no container engine): dist/cyclr-token-operator-<VERSION>.oci.tar.
-	go run ./hack/image -ref "$(IMAGE_REF)" -platforms "$(IMAGE_PLATFORMS)" -out "$(IMAGE_ARCHIVE)"
+	go run ./hack/image -ref "$(IMAGE_REF)" -revision "$(REVISION)" -platforms "$(IMAGE_PLATFORMS)" -out "$(IMAGE_ARCHIVE)"
 
 .PHONY: sbom
 sbom: cyclonedx-gomod ## Write the manager's CycloneDX SBOM (JSON) beside the image: dist/cyclr-token-operator-<VERSION>.cdx.json.
@@ -317,19 +333,25 @@ sbom: cyclonedx-gomod ## Write the manager's CycloneDX SBOM (JSON) beside the im
 # config/manager/kustomization.yaml (which build-installer edits) is left as it is. (kustomize
 # takes no absolute path to a base, hence dist/ rather than /tmp.)
 .PHONY: release
-release: ## Build release VERSION=x.y.z into dist/: image archive, SBOM, install.yaml, Helm chart.
+release: ## Build release VERSION=x.y.z into dist/: image archive, SBOM, install.yaml, Helm chart, release notes, SHA256SUMS.
 	@if [ "$(origin VERSION)" = file ]; then echo "release: say which version: make release VERSION=x.y.z"; exit 1; fi
 	@[[ "$(VERSION)" =~ $(RELEASE_VERSION_PATTERN) ]] || { echo "release: VERSION=$(VERSION) is not x.y.z or x.y.z-prerelease" \
 		"(semantic version, no leading v, no +build metadata): it becomes the image tag and the chart version"; exit 1; }
 	@if [ -n "$$(git status --porcelain)" ]; then \
 		echo "release: warning: uncommitted changes; the image's revision label names HEAD, $$(git rev-parse --short HEAD)"; fi
+	@chart="$$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\} *$$/\1/p' charts/cyclr-token-operator/Chart.yaml)"; \
+	if [ "$$chart" != "$(VERSION)" ]; then echo "release: warning: charts/cyclr-token-operator/Chart.yaml says appVersion" \
+		"$$chart; the packaged chart says $(VERSION), but an install from the repository path would pull $$chart"; fi
+	go run ./hack/release-notes -version "$(VERSION)" -changelog "$(CHANGELOG)" -out "$(RELEASE_NOTES)"
 	$(MAKE) image sbom kustomize helm
 	@overlay="$$(mktemp -d dist/.install-overlay.XXXXXX)"; trap 'rm -rf "$$overlay"' EXIT; \
 	(cd "$$overlay" && "$(KUSTOMIZE)" create --resources ../../config/default && \
 		"$(KUSTOMIZE)" edit set image controller="$(IMAGE_REF)"); \
 	"$(KUSTOMIZE)" build "$$overlay" > dist/install.yaml
 	"$(HELM)" package charts/cyclr-token-operator --version "$(VERSION)" --app-version "$(VERSION)" -d dist/
-	@ls -l "$(IMAGE_ARCHIVE)" "$(SBOM)" dist/install.yaml "dist/cyclr-token-operator-$(VERSION).tgz"
+	cd dist && $$(command -v sha256sum >/dev/null && echo sha256sum || echo shasum -a 256) \
+		$(patsubst dist/%,%,$(RELEASE_FILES)) > SHA256SUMS
+	@ls -l $(RELEASE_FILES) dist/SHA256SUMS
 
 .PHONY: cyclonedx-gomod
 cyclonedx-gomod: $(CYCLONEDX_GOMOD) ## Download cyclonedx-gomod locally if necessary.

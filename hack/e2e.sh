@@ -34,10 +34,15 @@ mkdir -p "${OUT}/images"
 
 # Two releases, so that the upgrade changes the image tag; the first is built last, so that
 # dist/install.yaml names it. Only this machine's platform: the image is imported, not pushed.
+# make release takes its notes from a changelog section of the version: these test versions
+# have theirs in a changelog of their own, not in CHANGELOG.md.
 VERSION="${E2E_VERSION:-0.0.0-e2e.1}"
 NEXT_VERSION="${E2E_NEXT_VERSION:-0.0.0-e2e.2}"
+printf '# Changelog\n\n## [%s]\n\n- e2e upgrade target.\n\n## [%s]\n\n- e2e release.\n' \
+  "$NEXT_VERSION" "$VERSION" >"${OUT}/CHANGELOG.md"
 for v in "$NEXT_VERSION" "$VERSION"; do
-  make --no-print-directory release VERSION="$v" IMAGE_PLATFORMS="linux/$(go env GOARCH)" >/dev/null
+  make --no-print-directory release VERSION="$v" IMAGE_PLATFORMS="linux/$(go env GOARCH)" \
+    CHANGELOG="${OUT}/CHANGELOG.md" >/dev/null
   cp "dist/cyclr-token-operator-${v}.oci.tar" "${OUT}/images/"
 done
 

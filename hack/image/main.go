@@ -22,9 +22,11 @@ limitations under the License.
 //
 // For each platform it cross-builds a static ./cmd and puts it in one layer
 // with a minimal /etc/passwd and /etc/group (nothing else: no base image, no
-// shell; the CA roots are compiled into the manager). -package and -binary
-// build another command the same way (make e2e's emulator, consumer and pause
-// images). The output is an OCI
+// shell; the CA roots are compiled into the manager). The tag and -revision
+// are the image's version and revision labels and are stamped into the
+// binary's internal/version, so `manager --version` says what the labels say.
+// -package and -binary build another command the same way (make e2e's
+// emulator, consumer and pause images). The output is an OCI
 // image layout as a tar file whose index.json names the image, so that
 // `ctr -n k8s.io images import` registers it under -ref. The same sources,
 // revision and timestamp, built with the same Go, give the same bytes.
@@ -82,12 +84,12 @@ func main() {
 func parseOptions(args []string) (options, error) {
 	fs := flag.NewFlagSet("image", flag.ContinueOnError)
 	ref := fs.String("ref", "", "image reference with an explicit registry and tag, e.g. ghcr.io/org/name:1.2.3 (required); "+
-		"the tag is the version label")
+		"the tag is the version label and the version stamped into the binary")
 	out := fs.String("out", "", "path of the OCI layout tar file to write (required)")
 	platforms := fs.String("platforms", "linux/amd64,linux/arm64", "comma-separated os/arch list")
 	pkg := fs.String("package", "./cmd", "main package to build, relative to the module root")
 	binary := fs.String("binary", "manager", "file name of the command in the image's root, its entrypoint")
-	revision := fs.String("revision", "", "source revision label (default: git rev-parse HEAD)")
+	revision := fs.String("revision", "", "source revision label, also stamped into the binary (default: git rev-parse HEAD)")
 	source := fs.String("source", "https://github.com/cyclr-operator/cyclr-token-operator", "source repository label")
 	epoch := fs.String("source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"),
 		"Unix time stamped on the image and its files (default: $SOURCE_DATE_EPOCH, else the commit time of HEAD)")
@@ -109,6 +111,10 @@ func parseOptions(args []string) (options, error) {
 		if *revision, err = git("rev-parse", "HEAD"); err != nil {
 			return options{}, err
 		}
+	}
+	// The revision becomes one word of -ldflags (build.go); a tag cannot hold these anyway.
+	if *revision == "" || strings.ContainsAny(*revision, " \t\n'\"") {
+		return options{}, fmt.Errorf("-revision %q: want a commit, without spaces or quotes", *revision)
 	}
 	if *epoch == "" {
 		if *epoch, err = git("log", "-1", "--format=%ct"); err != nil {
@@ -163,7 +169,7 @@ func run(opts options) error {
 
 	var images []platformImage
 	for _, platform := range opts.platforms {
-		binary, err := build(opts.command, platform, workDir)
+		binary, err := build(opts.command, platform, opts.meta, workDir)
 		if err != nil {
 			return err
 		}

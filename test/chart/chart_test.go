@@ -19,7 +19,8 @@ limitations under the License.
 // misspelt values, that with the default values it renders what `kustomize build
 // config/default` does (and config/namespaced, and the optional parts) but for labels, the
 // image and the Namespace, that its values reach the manager, that README.md documents every
-// value, and that its renders are accepted by a real API server (internal/testenv).
+// value, that packaged as `make release` does it carries the release's version, and that its
+// renders are accepted by a real API server (internal/testenv).
 package chart
 
 import (

@@ -17,7 +17,7 @@ limitations under the License.
 // Package image builds the manager's image with hack/image, as `make image`
 // does, unpacks it with go-containerregistry and checks what a cluster would
 // get: the index and its name, each platform's config and only layer, and
-// the binaries themselves.
+// the binaries themselves, their stamped version included.
 package image
 
 import (
@@ -289,7 +289,8 @@ func TestManagerBuild(t *testing.T) {
 	}
 }
 
-// TestManagerRuns runs the binary built for this machine (amd64 in CI).
+// TestManagerRuns runs the binary built for this machine (amd64 in CI): its --help, and its
+// --version, which must say what the labels say (hack/image stamps the tag and the revision).
 func TestManagerRuns(t *testing.T) {
 	platform := runtime.GOOS + "/" + runtime.GOARCH
 	img, ok := platformImages(t)[platform]
@@ -304,10 +305,14 @@ func TestManagerRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("/manager --help: %v\n%s", err, out)
 	}
-	for _, flag := range []string{"-allowed-api-hosts", "-extra-ca-file", "-namespaces", "-leader-elect"} {
+	for _, flag := range []string{"-allowed-api-hosts", "-extra-ca-file", "-namespaces", "-leader-elect", "-version"} {
 		if !bytes.Contains(out, []byte(flag)) {
 			t.Errorf("/manager --help does not mention %s:\n%s", flag, out)
 		}
+	}
+	out, err = exec.Command(manager, "--version").Output()
+	if want := "cyclr-token-operator " + version + " " + revision + "\n"; err != nil || string(out) != want {
+		t.Errorf("/manager --version: %q, %v; want %q", out, err, want)
 	}
 }
 

@@ -215,11 +215,7 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
 				}
 			}
 		}
-		wait, limited := cyclr.IsRateLimited(err)
-		if !limited {
-			r.lastCalls.record(client.ObjectKeyFromObject(cred), now, r.MinRefreshInterval)
-		}
-		if limited {
+		if wait, limited := cyclr.IsRateLimited(err); limited {
 			// Nothing was sent: not a failure, just later (without holding a worker meanwhile).
 			res.Waited, res.NotBefore, res.Honoured = true, now.Add(wait), ""
 		} else if err != nil {
@@ -330,21 +326,21 @@ func (r *CyclrCredentialReconciler) obtain(ctx context.Context,
 	cred *authv1alpha1.CyclrCredential, act policy.Action, state *policy.TokenState, login cyclr.Request,
 ) (cyclr.Token, string, error) {
 	if act == policy.ActionIssue {
-		tok, err := r.requestToken(ctx, login)
+		tok, err := r.requestToken(ctx, cred, login)
 		return tok, EventIssued, err
 	}
 	if !usesRefreshToken(&cred.Spec) || state.Token.RefreshToken == "" {
-		tok, err := r.requestToken(ctx, login)
+		tok, err := r.requestToken(ctx, cred, login)
 		return tok, EventRefreshed, err
 	}
 	refresh := cyclr.Request{APIURL: login.APIURL, Grant: cyclr.GrantRefreshToken, ClientID: login.ClientID,
 		AccountID: login.AccountID, RefreshToken: state.Token.RefreshToken}
-	tok, err := r.requestToken(ctx, refresh)
+	tok, err := r.requestToken(ctx, cred, refresh)
 	if !cyclr.IsInvalidGrant(err) {
 		return tok, EventRefreshed, err
 	}
 	// The refresh token was used already (lost after a crash), or revoked: sign in again.
-	tok, err = r.requestToken(ctx, login)
+	tok, err = r.requestToken(ctx, cred, login)
 	return tok, EventReauthenticated, err
 }
 
@@ -352,11 +348,16 @@ func usesRefreshToken(spec *authv1alpha1.CyclrCredentialSpec) bool {
 	return spec.Grant != authv1alpha1.GrantClientCredentials && spec.Rotation != authv1alpha1.RotationReauthenticate
 }
 
-func (r *CyclrCredentialReconciler) requestToken(ctx context.Context, req cyclr.Request) (cyclr.Token, error) {
+// requestToken makes one token request for cred. A request that was sent is counted in the
+// metrics and remembered for --min-refresh-interval; one the rate limit held back is neither.
+func (r *CyclrCredentialReconciler) requestToken(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential, req cyclr.Request,
+) (cyclr.Token, error) {
 	start := r.Clock.Now()
 	tok, err := r.Cyclr.Token(ctx, req)
-	if _, limited := cyclr.IsRateLimited(err); !limited { // a request not sent is not counted
+	if _, limited := cyclr.IsRateLimited(err); !limited {
 		observeTokenRequest(req.Grant, r.Clock.Since(start), err)
+		r.lastCalls.record(client.ObjectKeyFromObject(cred), start, r.MinRefreshInterval)
 	}
 	return tok, err
 }

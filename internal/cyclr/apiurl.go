@@ -60,44 +60,51 @@ var loopbackHTTPHosts = map[string]bool{"localhost": true, "127.0.0.1": true, ":
 //
 // It never sends anything and never quotes the URL.
 func CheckAPIURL(apiURL string) error {
+	_, err := parseAPIURL(apiURL)
+	return err
+}
+
+// parseAPIURL is CheckAPIURL that also returns the URL it checked: tokenEndpoint posts to
+// that one, not to a second parse.
+func parseAPIURL(apiURL string) (*url.URL, error) {
 	if apiURL == "" {
-		return invalidRequest(apiURLEmpty)
+		return nil, invalidRequest(apiURLEmpty)
 	}
 	// The raw string, because url.Parse drops an empty query or fragment.
 	if i := strings.IndexAny(apiURL, "?#"); i >= 0 {
 		if apiURL[i] == '?' {
-			return invalidRequest(apiURLQuery)
+			return nil, invalidRequest(apiURLQuery)
 		}
-		return invalidRequest(apiURLFragment)
+		return nil, invalidRequest(apiURLFragment)
 	}
 	// The parse error would quote the URL; say what is wrong instead.
 	u, err := url.Parse(apiURL)
 	if err != nil {
-		return invalidRequest(apiURLUnparsed)
+		return nil, invalidRequest(apiURLUnparsed)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != schemeHTTPS:
-		return invalidRequest(apiURLScheme)
+		return nil, invalidRequest(apiURLScheme)
 	case u.Host == "":
-		return invalidRequest(apiURLNoHost)
+		return nil, invalidRequest(apiURLNoHost)
 	case u.User != nil:
-		return invalidRequest(apiURLUserInfo)
+		return nil, invalidRequest(apiURLUserInfo)
 	case u.Path != "" && u.Path != "/":
-		return invalidRequest(apiURLPath)
+		return nil, invalidRequest(apiURLPath)
 	case !validPort(u):
-		return invalidRequest(apiURLPort)
+		return nil, invalidRequest(apiURLPort)
 	}
 	host := u.Hostname()
 	if u.Scheme == schemeHTTPS {
 		if !isASCIIHostName(host) {
-			return invalidRequest(apiURLHostChars)
+			return nil, invalidRequest(apiURLHostChars)
 		}
-		return nil
+		return u, nil
 	}
 	if !loopbackHTTPHosts[host] {
-		return invalidRequest(apiURLPlainHTTP)
+		return nil, invalidRequest(apiURLPlainHTTP)
 	}
-	return nil
+	return u, nil
 }
 
 // validPort reports whether u has no port, or one from 1 to 65535. A ":" with no port after

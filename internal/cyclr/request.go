@@ -52,16 +52,13 @@ func invalidRequest(reason string) error {
 	return fmt.Errorf("%w: %s", ErrInvalidRequest, reason)
 }
 
-// tokenEndpoint validates APIURL with CheckAPIURL and returns {APIURL}/oauth/token.
+// tokenEndpoint validates APIURL as CheckAPIURL does and returns {APIURL}/oauth/token.
 // The endpoint is built rather than joined: APIURL has no path, and JoinPath would
 // clean ".." out of one, so the URL checked would not be the URL posted to.
 func (r Request) tokenEndpoint() (*url.URL, error) {
-	if err := CheckAPIURL(r.APIURL); err != nil {
+	u, err := parseAPIURL(r.APIURL)
+	if err != nil {
 		return nil, err
-	}
-	u, err := url.Parse(r.APIURL)
-	if err != nil { // CheckAPIURL has parsed it already
-		return nil, invalidRequest(apiURLUnparsed)
 	}
 	u.Path, u.RawPath = "/oauth/token", ""
 	return u, nil

@@ -44,9 +44,8 @@ func (h *harness) restartWithAllowList(minRefreshInterval time.Duration) {
 	h.t.Helper()
 	hosts, err := cyclr.ParseHostPolicy([]string{strings.TrimPrefix(h.cyclr.URL, "http://")})
 	h.must(err)
-	h.stopManager()
-	h.hosts, h.minRefreshInterval = hosts, minRefreshInterval
-	h.startManager()
+	h.hosts = hosts
+	h.restartWithMinRefreshInterval(minRefreshInterval)
 }
 
 // countingServer is a TLS endpoint that is not on the list. It counts the connections made to

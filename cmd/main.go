@@ -146,7 +146,7 @@ func main() {
 			Timeout: cyclrTimeout, QPS: cyclrQPS, Burst: cyclrBurst, Hosts: hosts, RootCAs: cyclrRoots,
 		}), hosts)
 	reconciler.MinRefreshInterval = minRefreshInterval
-	if err := reconciler.SetupWithManager(mgr, controller.Options{Namespaces: watched, MaxConcurrentReconciles: maxConcurrent}); err != nil {
+	if err := reconciler.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: maxConcurrent}); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "cyclrcredential")
 		os.Exit(1)
 	}

@@ -321,6 +321,20 @@ type CyclrCredentialStatus struct {
 	// revision when there are none: adding targets restarts nothing until the next token).
 	// +optional
 	RolloutRevision int64 `json:"rolloutRevision,omitempty"`
+
+	// targetResourceVersion is the resourceVersion of the target Secret as the operator last
+	// wrote or checked it. The operator caches only the metadata of Secrets: a target at any
+	// other version is read and, if it no longer holds the token, restored.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	TargetResourceVersion string `json:"targetResourceVersion,omitempty"`
+
+	// lastFailureInputs identifies the spec and the version of the login Secret of the last
+	// failed token request (a digest; it holds no secret): a change to either is tried at once
+	// instead of after the backoff.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	LastFailureInputs string `json:"lastFailureInputs,omitempty"`
 }
 
 // CyclrCredential keeps a Cyclr API token fresh in a Secret.

@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -44,10 +45,11 @@ type TokenClient interface {
 
 // CyclrCredentialReconciler keeps each CyclrCredential's target Secret holding a valid token.
 type CyclrCredentialReconciler struct {
-	// Client reads from the manager's cache, which holds only the Secrets the operator manages.
+	// Client reads from the manager's cache: CyclrCredentials whole, Secrets' metadata only.
 	client.Client
-	// APIReader reads straight from the API server: the credentials Secret, and the
-	// credential and state before any call to Cyclr, so a stale cache never causes a second sign-in.
+	// APIReader reads straight from the API server: what a write or a call to Cyclr needs (the
+	// login, the state Secret's data, the credential itself), so a stale cache never causes a
+	// second sign-in.
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Cyclr     TokenClient
@@ -60,13 +62,9 @@ type CyclrCredentialReconciler struct {
 	Recorder           events.EventRecorder
 	Clock              clock.PassiveClock
 
-	failures  failureMemory
 	lastCalls lastCalls
-	writes    ownWrites
-	logins    recentLogins // login Secrets read moments ago: loginReader
-	// unmanagedSecrets holds the metadata of every Secret the manager's cache does not (those
-	// without the managed-by label); SetupWithManager sets it.
-	unmanagedSecrets client.Reader
+	// cacheWait bounds awaitCache; zero: a reconcile does not wait for the cache.
+	cacheWait time.Duration
 }
 
 // +kubebuilder:rbac:groups=auth.cyclr-operator.io,resources=cyclrcredentials,verbs=get;list;watch
@@ -88,24 +86,24 @@ var errSpecChanged = errors.New("the CyclrCredential changed while it was reconc
 
 // Reconcile brings one CyclrCredential's token and Secrets up to date and writes its status once.
 func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	cached := &authv1alpha1.CyclrCredential{}
-	if err := r.Get(ctx, req.NamespacedName, cached); err != nil {
+	cred := &authv1alpha1.CyclrCredential{}
+	if err := r.Get(ctx, req.NamespacedName, cred); err != nil {
 		if apierrors.IsNotFound(err) {
 			credentialMetrics.forget(req.NamespacedName)
-			r.failures.forget(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
 	}
-	if !cached.DeletionTimestamp.IsZero() {
+	if !cred.DeletionTimestamp.IsZero() {
 		// The Secrets go with it, through their owner reference, unless the target is retained.
-		return ctrl.Result{}, r.finalize(ctx, cached)
+		return ctrl.Result{}, r.finalize(ctx, cred)
 	}
-	if err := r.syncFinalizer(ctx, cached); err != nil {
+	if err := r.syncFinalizer(ctx, cred); err != nil {
 		return ctrl.Result{}, err
 	}
 	now := r.Clock.Now()
-	res, cred, err := r.reconcileToken(ctx, cached, now)
+	t := &tokenPass{now: now, cred: cred}
+	res, err := r.reconcileToken(ctx, t)
 	if errors.Is(err, errSpecChanged) {
 		return ctrl.Result{RequeueAfter: staleCacheRequeue}, nil
 	}
@@ -114,141 +112,163 @@ func (r *CyclrCredentialReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil && !res.Renewed {
 		return ctrl.Result{}, err
 	}
-	if serr := r.writeStatus(ctx, cred, policy.NextStatus(cred, res, now)); serr != nil || err != nil {
+	if serr := r.writeStatus(ctx, t, policy.NextStatus(t.cred, res, now)); serr != nil || err != nil {
 		return ctrl.Result{}, errors.Join(err, serr)
 	}
-	credentialMetrics.record(cred)
-	return ctrl.Result{RequeueAfter: policy.RequeueAfter(cred.Status, res.State, now)}, nil
+	r.awaitCache(ctx, t.written)
+	credentialMetrics.record(t.cred)
+	return ctrl.Result{RequeueAfter: policy.RequeueAfter(t.cred.Status, res.State, now)}, nil
 }
 
-// reconcileToken decides whether a token is needed, obtains it and writes the Secrets. It
-// returns what it did and the copy of the credential the status is to be computed from: the
-// cached one, or the fresher one read from the API server before calling Cyclr.
-func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, now time.Time,
-) (policy.Result, *authv1alpha1.CyclrCredential, error) {
-	stateSecret, err := r.cachedSecret(ctx, cred.Namespace, policy.StateSecretName(cred.Name))
+// tokenPass is one reconcile's working set: the credential (the cache's copy, then the API
+// server's once anything is to be written), and the objects written, for awaitCache.
+type tokenPass struct {
+	now     time.Time
+	cred    *authv1alpha1.CyclrCredential
+	written []client.Object
+}
+
+// reconcileToken decides whether a token is needed, obtains it and writes the Secrets, and
+// returns what it did. It decides first on what the cache holds, and reads from the API server
+// only when something is to be written or Cyclr called, or when only the login's values can
+// tell whether the stored token still fits.
+func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context, t *tokenPass) (policy.Result, error) {
+	cred := t.cred
+	stateMeta, state, err := r.cachedState(ctx, cred)
+	annotated := state != nil // the cache's state Secret describes its token
 	if err != nil {
-		return policy.Result{}, cred, err
+		return r.configFailure(cred, nil, err)
 	}
-	state := ownedState(stateSecret, cred)
 	if cred.Spec.Suspend {
-		return policy.Result{State: state, Suspended: true}, cred, nil
+		return policy.Result{State: state, Suspended: true}, nil
 	}
 	// The trust boundary comes first: a spec outside the tenant boundary, or aimed at a host the
 	// operator may not talk to, gets its login Secret neither read nor sent, and its target
 	// Secret stays as it is.
-	if cfg := policy.CheckSpec(cred); cfg != nil {
-		res, err := r.configFailure(cred, state, cfg)
-		return res, cred, err
+	if err := r.checkBoundary(cred); err != nil {
+		return r.configFailure(cred, state, err)
 	}
-	if err := r.Hosts.Check(cred.Spec.APIURL); err != nil {
-		res, err := r.configFailure(cred, state, &policy.ConfigError{Reason: authv1alpha1.ReasonAPIHostNotAllowed, Message: err.Error()})
-		return res, cred, err
-	}
-	target, err := r.readTarget(ctx, cred)
+	target, err := r.cachedTarget(ctx, cred)
 	if err != nil {
-		res, err := r.configFailure(cred, state, err)
-		return res, cred, err
+		return r.configFailure(cred, state, err)
 	}
-	sit := policy.Situation{Now: now, Credential: cred, State: state, MinInterval: r.MinRefreshInterval,
+	inputs, err := r.cachedInputs(ctx, cred)
+	if err != nil {
+		return policy.Result{}, err
+	}
+	sit := policy.Situation{Now: t.now, Credential: cred, State: state, Inputs: inputs, MinInterval: r.MinRefreshInterval,
 		LastCall: r.lastCalls.last(client.ObjectKeyFromObject(cred))}
-	setFingerprint := func(fingerprint string) {
-		sit.Fingerprint = fingerprint
-		sit.LoginChangedSinceFailure = r.failures.changed(client.ObjectKeyFromObject(cred), fingerprint)
-	}
-	known, err := r.knownFingerprint(ctx, cred, state)
-	if err != nil {
-		return policy.Result{}, cred, err
-	}
-	setFingerprint(known)
 	act := policy.Decide(sit)
-	// A token due whatever the login holds (a first one, one near expiry) needs the re-reads
-	// that precede every Cyclr call (below): they are started now, to overlap the login read.
-	var reread func() (*authv1alpha1.CyclrCredential, *corev1.Secret, error)
-	if act.CallsCyclr() {
-		readCtx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		reread = r.startReadFromAPIServer(readCtx, cred)
-	}
-	// The login Secret is read when its fingerprint is not known, and always before Cyclr is
-	// called: the request needs it, and the decision is made again on what it holds.
+
+	var stateSecret *corev1.Secret
 	var login cyclr.Request
-	var loginVersion string
-	if known == "" || act.CallsCyclr() {
-		if login, loginVersion, err = readLogin(ctx, r.loginReader(), cred); err != nil {
-			res, err := r.configFailure(cred, state, err)
-			if err == nil && state.Valid(now) {
-				err = r.ensureTarget(ctx, cred, target, res)
+	if act.CallsCyclr() || !state.Fits(inputs, "", t.now) || !targetCurrent(cred, target) {
+		// The guard: what follows is decided again on the API server's copies, not the cache's.
+		if stateSecret, state, err = r.reread(ctx, t, stateMeta != nil); err != nil {
+			return r.configFailure(t.cred, nil, err)
+		}
+		cred, sit.Credential, sit.State = t.cred, t.cred, state
+		// The login Secret is read before any call to Cyclr (the request needs it), and when
+		// only its values can tell whether the token still fits.
+		if !state.Fits(inputs, "", t.now) || policy.Decide(sit).CallsCyclr() {
+			var loginVersion string
+			if login, loginVersion, err = readLogin(ctx, r.APIReader, cred); err != nil {
+				return r.loginFailure(ctx, t, target, state, err)
 			}
-			return res, cred, err
+			sit.Inputs, sit.Fingerprint = policy.InputsOf(&cred.Spec, loginVersion), policy.Fingerprint(&cred.Spec, login)
 		}
-		setFingerprint(policy.Fingerprint(&cred.Spec, login))
-		act = policy.Decide(sit)
-	}
-	if act.CallsCyclr() {
-		// Confirm against the API server, not the cache, that the token is still needed.
-		if reread == nil {
-			reread = r.startReadFromAPIServer(ctx, cred)
-		}
-		fresh, freshState, err := reread()
-		if err != nil {
-			res, err := r.configFailure(cred, state, err)
-			return res, cred, err
-		}
-		cred, stateSecret, state = fresh, freshState, ownedState(freshState, fresh)
-		sit.Credential, sit.State = cred, state
 		act = policy.Decide(sit)
 	}
 
-	res := policy.Result{State: state}
-	if act == policy.ActionWait {
+	res := policy.Result{State: state, Inputs: sit.Inputs}
+	switch {
+	case act == policy.ActionWait:
 		res.Waited, res.NotBefore = true, sit.NextAttempt()
-	}
-	if act.CallsCyclr() {
-		res.Honoured = sit.RefreshRequest()
-		tok, how, err := r.obtain(ctx, cred, act, state, login)
-		if err == nil {
-			if err = policy.CheckLifetime(tok, r.MinRefreshInterval); err != nil {
-				if serr := r.keepRefreshChain(ctx, cred, stateSecret, state, tok); serr != nil {
-					return policy.Result{}, cred, serr
-				}
-			}
+	case act.CallsCyclr():
+		if err := r.callCyclr(ctx, t, act, sit, login, stateSecret, &res); err != nil {
+			return policy.Result{}, err
 		}
-		if wait, limited := cyclr.IsRateLimited(err); limited {
-			// Nothing was sent: not a failure, just later (without holding a worker meanwhile).
-			res.Waited, res.NotBefore, res.Honoured = true, now.Add(wait), ""
-		} else if err != nil {
-			res.Failure = policy.Classify(err)
-			r.failures.remember(client.ObjectKeyFromObject(cred), sit.Fingerprint)
-			r.Recorder.Eventf(cred, nil, corev1.EventTypeWarning, res.Failure.Reason, "RequestToken", "%s", policy.Bounded(res.Failure.Message))
-			logf.FromContext(ctx).Info("token request failed", "reason", res.Failure.Reason, "error", err.Error())
-		} else {
-			r.failures.forget(client.ObjectKeyFromObject(cred))
-			res.State, res.Renewed = &policy.TokenState{Token: tok, Fingerprint: sit.Fingerprint,
-				Inputs: policy.InputsOf(&cred.Spec, loginVersion)}, true
-			// Persist before anything else: a single-use refresh token lost here is lost for good.
-			if err := r.saveState(ctx, cred, stateSecret, res.State); err != nil {
-				return policy.Result{}, cred, err
-			}
-			r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, how, "RequestToken",
-				"obtained a token with the %s grant, valid until %s", tok.Grant, policy.Stamp(tok.ExpiresAt))
-			logf.FromContext(ctx).Info("token written", "event", how, "grant", string(tok.Grant), "expiresAt", policy.Stamp(tok.ExpiresAt))
+	case state != nil && (!annotated || state.Inputs != sit.Inputs) && state.Fits(sit.Inputs, sit.Fingerprint, t.now):
+		// A token that fits, found so by reading the login (its Secret was edited, to the same
+		// values) or in a state written by an older version: recorded as it is now, so the
+		// next reconcile knows without reading.
+		recorded := *state
+		recorded.Inputs = sit.Inputs
+		if err := r.save(ctx, t, stateSecret, &recorded); err != nil {
+			return policy.Result{}, err
 		}
 	}
 	// A token from before a spec change (another account, another apiURL) is not written
 	// under the new spec's account_id and api_url: the target keeps what it has until a new
 	// token comes, and no consumer is restarted for it.
-	if !res.State.Fits(sit.Fingerprint, sit.Now) {
-		return res, cred, nil
+	if !res.State.Fits(sit.Inputs, sit.Fingerprint, t.now) {
+		return res, nil
 	}
-	if err := r.ensureTarget(ctx, cred, target, res); err != nil {
-		return res, cred, err
+	if err := r.writeTarget(ctx, t, target, &res); err != nil {
+		return res, err
 	}
 	if policy.PendingRollout(cred, res) {
 		res.RolledOut, err = r.rolloutRestart(ctx, cred, res.State)
 	}
-	return res, cred, err
+	return res, err
+}
+
+// checkBoundary refuses a stored spec outside the tenant boundary (the CRD refuses it too;
+// this guards objects stored before) and an apiURL whose host the operator may not talk to.
+func (r *CyclrCredentialReconciler) checkBoundary(cred *authv1alpha1.CyclrCredential) error {
+	if cfg := policy.CheckSpec(cred); cfg != nil {
+		return cfg
+	}
+	if err := r.Hosts.Check(cred.Spec.APIURL); err != nil {
+		return &policy.ConfigError{Reason: authv1alpha1.ReasonAPIHostNotAllowed, Message: err.Error()}
+	}
+	return nil
+}
+
+// cachedInputs identifies cred's spec and its login Secret's version as the cache holds it
+// (policy.InputsOf): equal to the state's, the stored token was obtained with them, and the
+// login need not be read. A change the cache has not seen yet reaches it as a watch event,
+// which starts another reconcile: as a read would, a moment later.
+func (r *CyclrCredentialReconciler) cachedInputs(ctx context.Context, cred *authv1alpha1.CyclrCredential) (string, error) {
+	login, err := r.cachedSecret(ctx, cred.Namespace, cred.Spec.CredentialsSecretRef.Name)
+	if login == nil || err != nil {
+		return "", err
+	}
+	return policy.InputsOf(&cred.Spec, secretVersion(login)), nil
+}
+
+// reread replaces t.cred with the API server's copy, and reads the state Secret, data and all,
+// when the cache holds one (a state the cache does not know yet makes the create fail, and
+// --min-refresh-interval holds back a second call in the meantime). A credential whose
+// generation differs from the cached one is errSpecChanged: the target and login were looked
+// at for the old spec.
+func (r *CyclrCredentialReconciler) reread(ctx context.Context, t *tokenPass,
+	stateCached bool,
+) (*corev1.Secret, *policy.TokenState, error) {
+	fresh := &authv1alpha1.CyclrCredential{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(t.cred), fresh); err != nil {
+		return nil, nil, fmt.Errorf("reading CyclrCredential: %w", err)
+	}
+	if fresh.Generation != t.cred.Generation || !fresh.DeletionTimestamp.IsZero() {
+		return nil, nil, errSpecChanged
+	}
+	t.cred = fresh
+	if !stateCached {
+		return nil, nil, nil
+	}
+	return r.liveState(ctx, fresh)
+}
+
+// loginFailure reports a login Secret that cannot be used; a valid token stays in the target
+// Secret meanwhile (restored if it was changed).
+func (r *CyclrCredentialReconciler) loginFailure(ctx context.Context, t *tokenPass,
+	target *metav1.PartialObjectMetadata, state *policy.TokenState, err error,
+) (policy.Result, error) {
+	res, err := r.configFailure(t.cred, state, err)
+	if err == nil && state.Valid(t.now) {
+		err = r.writeTarget(ctx, t, target, &res)
+	}
+	return res, err
 }
 
 // configFailure turns a problem the user must fix in Kubernetes into a result, and returns any
@@ -268,136 +288,88 @@ func (r *CyclrCredentialReconciler) configFailure(cred *authv1alpha1.CyclrCreden
 	return policy.Result{State: state, Failure: cfg.Failure()}, nil
 }
 
-// readFromAPIServer re-reads the credential and its state Secret (nil when there is none) from
-// the API server. A credential whose generation differs from cached's is errSpecChanged: the
-// target and login were read for the old spec. The two reads do not depend on each other, so
-// they are made at once: a reconcile that calls Cyclr waits for one round trip here, not two.
-func (r *CyclrCredentialReconciler) readFromAPIServer(ctx context.Context,
-	cached *authv1alpha1.CyclrCredential,
-) (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
-	secret := &corev1.Secret{}
-	stateRead := make(chan error, 1)
-	go func() {
-		stateRead <- r.APIReader.Get(ctx, client.ObjectKey{Namespace: cached.Namespace, Name: policy.StateSecretName(cached.Name)}, secret)
-	}()
-	cred := &authv1alpha1.CyclrCredential{}
-	credErr := r.APIReader.Get(ctx, client.ObjectKeyFromObject(cached), cred)
-	err := <-stateRead
-	if credErr != nil {
-		return nil, nil, fmt.Errorf("reading CyclrCredential: %w", credErr)
+// callCyclr obtains a token as act says and saves it in the state Secret before anything else:
+// a single-use refresh token lost here is lost for good. A failure is recorded in res.
+func (r *CyclrCredentialReconciler) callCyclr(ctx context.Context, t *tokenPass, act policy.Action,
+	sit policy.Situation, login cyclr.Request, stateSecret *corev1.Secret, res *policy.Result,
+) error {
+	res.Honoured = sit.RefreshRequest()
+	tok, how, err := r.obtain(ctx, t.cred, act, sit.State, login)
+	if err == nil {
+		if err = policy.CheckLifetime(tok, r.MinRefreshInterval); err != nil {
+			if serr := r.keepRefreshChain(ctx, t, stateSecret, sit.State, tok); serr != nil {
+				return serr
+			}
+		}
 	}
-	if cred.Generation != cached.Generation || !cred.DeletionTimestamp.IsZero() {
-		return nil, nil, errSpecChanged
+	if wait, limited := cyclr.IsRateLimited(err); limited {
+		// Nothing was sent: not a failure, just later (without holding a worker meanwhile).
+		res.Waited, res.NotBefore, res.Honoured = true, t.now.Add(wait), ""
+		return nil
 	}
-	switch {
-	case apierrors.IsNotFound(err):
-		return cred, nil, nil
-	case err != nil:
-		return nil, nil, fmt.Errorf("reading state Secret: %w", err)
-	case !ownedBy(secret, cred):
-		return nil, nil, policy.StateConflictError(secret.Name)
+	if err != nil {
+		res.Failure = policy.Classify(err)
+		r.Recorder.Eventf(t.cred, nil, corev1.EventTypeWarning, res.Failure.Reason, "RequestToken", "%s", policy.Bounded(res.Failure.Message))
+		logf.FromContext(ctx).Info("token request failed", "reason", res.Failure.Reason, "error", err.Error())
+		return nil
 	}
-	return cred, secret, nil
-}
-
-// startReadFromAPIServer starts readFromAPIServer and returns what waits for its answer.
-func (r *CyclrCredentialReconciler) startReadFromAPIServer(ctx context.Context,
-	cached *authv1alpha1.CyclrCredential,
-) func() (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
-	type read struct {
-		cred  *authv1alpha1.CyclrCredential
-		state *corev1.Secret
-		err   error
+	res.State, res.Renewed = &policy.TokenState{Token: tok, Fingerprint: sit.Fingerprint, Inputs: sit.Inputs}, true
+	if err := r.save(ctx, t, stateSecret, res.State); err != nil {
+		return err
 	}
-	done := make(chan read, 1)
-	go func() {
-		cred, state, err := r.readFromAPIServer(ctx, cached)
-		done <- read{cred, state, err}
-	}()
-	return func() (*authv1alpha1.CyclrCredential, *corev1.Secret, error) {
-		got := <-done
-		return got.cred, got.state, got.err
-	}
-}
-
-// obtain asks Cyclr for a token: a sign-in for ActionIssue; for ActionRenew, as spec.rotation
-// says. It returns the event reason that describes what happened.
-func (r *CyclrCredentialReconciler) obtain(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, act policy.Action, state *policy.TokenState, login cyclr.Request,
-) (cyclr.Token, string, error) {
-	if act == policy.ActionIssue {
-		tok, err := r.requestToken(ctx, cred, login)
-		return tok, EventIssued, err
-	}
-	if !usesRefreshToken(&cred.Spec) || state.Token.RefreshToken == "" {
-		tok, err := r.requestToken(ctx, cred, login)
-		return tok, EventRefreshed, err
-	}
-	refresh := cyclr.Request{APIURL: login.APIURL, Grant: cyclr.GrantRefreshToken, ClientID: login.ClientID,
-		AccountID: login.AccountID, RefreshToken: state.Token.RefreshToken}
-	tok, err := r.requestToken(ctx, cred, refresh)
-	if !cyclr.IsInvalidGrant(err) {
-		return tok, EventRefreshed, err
-	}
-	// The refresh token was used already (lost after a crash), or revoked: sign in again.
-	tok, err = r.requestToken(ctx, cred, login)
-	return tok, EventReauthenticated, err
-}
-
-func usesRefreshToken(spec *authv1alpha1.CyclrCredentialSpec) bool {
-	return spec.Grant != authv1alpha1.GrantClientCredentials && spec.Rotation != authv1alpha1.RotationReauthenticate
-}
-
-// requestToken makes one token request for cred. A request that was sent is counted in the
-// metrics and remembered for --min-refresh-interval; one the rate limit held back is neither.
-func (r *CyclrCredentialReconciler) requestToken(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, req cyclr.Request,
-) (cyclr.Token, error) {
-	start := r.Clock.Now()
-	tok, err := r.Cyclr.Token(ctx, req)
-	if _, limited := cyclr.IsRateLimited(err); !limited {
-		observeTokenRequest(req.Grant, r.Clock.Since(start), err)
-		r.lastCalls.record(client.ObjectKeyFromObject(cred), start, r.MinRefreshInterval)
-	}
-	return tok, err
+	r.Recorder.Eventf(t.cred, nil, corev1.EventTypeNormal, how, "RequestToken",
+		"obtained a token with the %s grant, valid until %s", tok.Grant, policy.Stamp(tok.ExpiresAt))
+	logf.FromContext(ctx).Info("token written", "event", how, "grant", string(tok.Grant), "expiresAt", policy.Stamp(tok.ExpiresAt))
+	return nil
 }
 
 // keepRefreshChain saves the new refresh token of a refresh answer that is refused (its
 // lifetime is too short): the refresh used up the stored one, so without it the next attempt
 // could only sign in again with the password. The stored access token stays as it was; the
 // refused one is neither saved nor written.
-func (r *CyclrCredentialReconciler) keepRefreshChain(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, state *policy.TokenState, refused cyclr.Token,
+func (r *CyclrCredentialReconciler) keepRefreshChain(ctx context.Context, t *tokenPass,
+	current *corev1.Secret, state *policy.TokenState, refused cyclr.Token,
 ) error {
 	if state == nil || refused.Grant != cyclr.GrantRefreshToken || refused.RefreshToken == "" {
 		return nil
 	}
 	kept := *state
 	kept.Token.RefreshToken = refused.RefreshToken
-	return r.saveState(ctx, cred, current, &kept)
+	return r.save(ctx, t, current, &kept)
 }
 
-// saveState writes the state Secret: once Cyclr has answered, the new tokens must be kept.
-func (r *CyclrCredentialReconciler) saveState(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *policy.TokenState,
-) error {
-	key := client.ObjectKey{Namespace: cred.Namespace, Name: policy.StateSecretName(cred.Name)}
-	_, err := r.writeOwnedSecret(ctx, cred, key, current, func(secret *corev1.Secret) (bool, error) {
-		return true, applyState(secret, cred, s, r.Scheme)
-	})
+// save writes the state Secret (current is its live copy) and notes the write for awaitCache.
+func (r *CyclrCredentialReconciler) save(ctx context.Context, t *tokenPass, current *corev1.Secret, s *policy.TokenState) error {
+	saved, err := r.saveState(ctx, t.cred, current, s)
+	if err == nil {
+		t.written = append(t.written, saved)
+	}
 	return err
 }
 
-func (r *CyclrCredentialReconciler) writeStatus(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, status authv1alpha1.CyclrCredentialStatus,
+// writeTarget is ensureTarget, noting a write for awaitCache.
+func (r *CyclrCredentialReconciler) writeTarget(ctx context.Context, t *tokenPass,
+	target *metav1.PartialObjectMetadata, res *policy.Result,
 ) error {
-	if equality.Semantic.DeepEqual(cred.Status, status) {
+	written, err := r.ensureTarget(ctx, t.cred, target, res)
+	if written != nil {
+		t.written = append(t.written, written)
+	}
+	return err
+}
+
+// writeStatus patches the status when it changed; a patch after Secret writes is noted for awaitCache.
+func (r *CyclrCredentialReconciler) writeStatus(ctx context.Context, t *tokenPass, status authv1alpha1.CyclrCredentialStatus) error {
+	if equality.Semantic.DeepEqual(t.cred.Status, status) {
 		return nil
 	}
-	patch := client.MergeFrom(cred.DeepCopy())
-	cred.Status = status
-	if err := r.Status().Patch(ctx, cred, patch); err != nil {
+	patch := client.MergeFrom(t.cred.DeepCopy())
+	t.cred.Status = status
+	if err := r.Status().Patch(ctx, t.cred, patch); err != nil {
 		return fmt.Errorf("writing status: %w", err)
+	}
+	if len(t.written) > 0 {
+		t.written = append(t.written, t.cred)
 	}
 	return nil
 }

@@ -66,22 +66,3 @@ func readLogin(ctx context.Context, reader client.Reader, cred *authv1alpha1.Cyc
 func secretVersion(secret metav1.Object) string {
 	return string(secret.GetUID()) + "/" + secret.GetResourceVersion()
 }
-
-// knownFingerprint is the fingerprint of the stored token when the state records that it was
-// obtained with cred's spec and the login Secret at the version the metadata cache holds now:
-// a read of the login Secret would give the same. Otherwise (no state, a state from before
-// inputs were kept, a changed spec or login, a login Secret with the managed-by label) it is
-// empty, and the login Secret is read. A change the metadata cache has not seen yet reaches
-// it as a watch event, which starts another reconcile: as a read would, a moment later.
-func (r *CyclrCredentialReconciler) knownFingerprint(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, state *policy.TokenState,
-) (string, error) {
-	if state == nil || state.Inputs == "" {
-		return "", nil
-	}
-	login, err := r.unmanagedSecret(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: cred.Spec.CredentialsSecretRef.Name})
-	if login == nil || err != nil || policy.InputsOf(&cred.Spec, secretVersion(login)) != state.Inputs {
-		return "", err
-	}
-	return state.Fingerprint, nil
-}

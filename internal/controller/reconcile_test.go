@@ -24,7 +24,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,25 +95,33 @@ func newCred(edits ...func(*authv1alpha1.CyclrCredential)) *authv1alpha1.CyclrCr
 	return c
 }
 
+// recLoginVersion is the version (secretVersion) of loginSecret.
+const recLoginVersion = "login-uid/7"
+
 func loginSecret() *corev1.Secret {
-	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: "login"}, Data: recLoginData}
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: "login", UID: "login-uid", ResourceVersion: "7"},
+		Data: recLoginData}
 }
 
+// recTargetVersion is the resourceVersion of the target Secret stored writes.
+const recTargetVersion = "5"
+
 // stored is cred with the token oldAccess/oldRefresh issued at issued, as the reconcile that
-// obtained it left things: the status, the state Secret and the target Secret.
+// obtained it left things: the status, the state Secret (for loginSecret's version) and the
+// target Secret.
 func stored(issued time.Time, edits ...func(*authv1alpha1.CyclrCredential)) (cred *authv1alpha1.CyclrCredential, state, target *corev1.Secret) {
 	cred = newCred(edits...)
 	login, err := policy.LoginFromSecret(&cred.Spec, "login", recLoginData)
 	utilruntime.Must(err)
 	st := &policy.TokenState{Token: cyclr.Token{AccessToken: oldAccess, RefreshToken: oldRefresh, TokenType: "Bearer",
 		Grant: cyclr.GrantPassword, IssuedAt: issued, ExpiresAt: issued.Add(recLifetime)},
-		Fingerprint: policy.Fingerprint(&cred.Spec, login)}
+		Fingerprint: policy.Fingerprint(&cred.Spec, login), Inputs: policy.InputsOf(&cred.Spec, recLoginVersion)}
 	state = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: recStateName}}
 	utilruntime.Must(applyState(state, cred, st, recScheme))
-	target = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: cred.TargetSecretName()}}
+	target = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: recNS, Name: cred.TargetSecretName(), ResourceVersion: recTargetVersion}}
 	_, err = applyTarget(target, cred, st, recScheme)
 	utilruntime.Must(err)
-	cred.Status = policy.NextStatus(cred, policy.Result{State: st, Renewed: true}, issued)
+	cred.Status = policy.NextStatus(cred, policy.Result{State: st, Renewed: true, TargetVersion: recTargetVersion}, issued)
 	return cred, state, target
 }
 
@@ -164,22 +171,21 @@ type call struct {
 }
 
 // world is the API server (api: what APIReader reads and every write reaches), the manager's
-// cache (the credentials and the managed Secrets, as last synced), and the reconciler over them.
+// cache (the credentials, and the Secrets, of which the reconciler reads only the metadata, as
+// last synced), and the reconciler over them.
 type world struct {
 	// apiReads are the objects read straight from the API server, as "Kind name".
 	apiReads []string
 	api      client.WithWatch
 	cache    client.Client
-	// unmanaged is the metadata cache: the Secrets without the managed-by label, as last synced.
-	unmanaged client.Client
-	cyclr     *fakeCyclr
-	events    *events.FakeRecorder
-	r         *CyclrCredentialReconciler
-	writes    []string // successful writes, in order: "create <name>", "update <name>", "status <name>"
+	cyclr    *fakeCyclr
+	events   *events.FakeRecorder
+	r        *CyclrCredentialReconciler
+	writes   []string // successful writes, in order: "create <name>", "update <name>", "status <name>"
 }
 
 // newWorld seeds the API server with objs (its credential edited by apiEdit, when the API
-// server is ahead of the cache) and the cache with objs' credentials and managed Secrets.
+// server is ahead of the cache) and the cache with objs.
 func newWorld(objs []client.Object, apiEdit func(*authv1alpha1.CyclrCredential), failWrite func(client.Object) error, now time.Time, script []answer) *world {
 	apiObjs := make([]client.Object, 0, len(objs))
 	for _, o := range objs {
@@ -190,11 +196,10 @@ func newWorld(objs []client.Object, apiEdit func(*authv1alpha1.CyclrCredential),
 		apiObjs = append(apiObjs, o)
 	}
 	w := &world{
-		api:       fakeClient(apiObjs...),
-		cache:     fakeClient(cached(objs)...),
-		unmanaged: fakeClient(unmanaged(objs)...),
-		cyclr:     &fakeCyclr{clock: clocktesting.NewFakePassiveClock(now), script: script},
-		events:    events.NewFakeRecorder(32),
+		api:    fakeClient(apiObjs...),
+		cache:  fakeClient(copies(objs)...),
+		cyclr:  &fakeCyclr{clock: clocktesting.NewFakePassiveClock(now), script: script},
+		events: events.NewFakeRecorder(32),
 	}
 	write := func(verb string, obj client.Object, do func() error) error {
 		if failWrite != nil {
@@ -236,22 +241,14 @@ func newWorld(objs []client.Object, apiEdit func(*authv1alpha1.CyclrCredential),
 	})
 	hosts, err := cyclr.ParseHostPolicy(nil) // Cyclr's own hosts; the rows use api.cyclr.com
 	utilruntime.Must(err)
-	var readsMu sync.Mutex // the credential and its state Secret are read at once
 	reader := interceptor.NewClient(w.api, interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			readsMu.Lock()
 			w.apiReads = append(w.apiReads, fmt.Sprintf("%T %s", obj, key.Name))
-			readsMu.Unlock()
 			return c.Get(ctx, key, obj, opts...)
 		},
 	})
-	metadataCache := interceptor.NewClient(w.api, interceptor.Funcs{
-		Get: func(ctx context.Context, _ client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			return w.unmanaged.Get(ctx, key, obj, opts...)
-		},
-	})
 	w.r = &CyclrCredentialReconciler{Client: c, APIReader: reader, Scheme: recScheme, Cyclr: w.cyclr,
-		Recorder: w.events, Clock: w.cyclr.clock, Hosts: hosts, unmanagedSecrets: metadataCache}
+		Recorder: w.events, Clock: w.cyclr.clock, Hosts: hosts}
 	return w
 }
 
@@ -260,25 +257,11 @@ func fakeClient(objs ...client.Object) client.WithWatch {
 		WithStatusSubresource(&authv1alpha1.CyclrCredential{}).WithObjects(objs...).Build()
 }
 
-// cached is what the manager's cache holds of objs: the credentials, and the Secrets carrying
-// the managed-by label it selects on.
-func cached(objs []client.Object) []client.Object {
-	var out []client.Object
+// copies are objs as a cache holds them: copies, that the reconciler's writes do not reach.
+func copies(objs []client.Object) []client.Object {
+	out := make([]client.Object, 0, len(objs))
 	for _, o := range objs {
-		if _, isSecret := o.(*corev1.Secret); !isSecret || o.GetLabels()[authv1alpha1.ManagedByLabel] == authv1alpha1.ManagedByValue {
-			out = append(out, o.DeepCopyObject().(client.Object))
-		}
-	}
-	return out
-}
-
-// unmanaged is what the metadata cache holds of objs: the Secrets without the managed-by label.
-func unmanaged(objs []client.Object) []client.Object {
-	var out []client.Object
-	for _, o := range objs {
-		if _, isSecret := o.(*corev1.Secret); isSecret && o.GetLabels()[authv1alpha1.ManagedByLabel] != authv1alpha1.ManagedByValue {
-			out = append(out, o.DeepCopyObject().(client.Object))
-		}
+		out = append(out, o.DeepCopyObject().(client.Object))
 	}
 	return out
 }
@@ -301,7 +284,7 @@ func (w *world) syncCache(t *testing.T) {
 	for i := range secrets.Items {
 		objs = append(objs, &secrets.Items[i])
 	}
-	w.cache, w.unmanaged = fakeClient(cached(objs)...), fakeClient(unmanaged(objs)...)
+	w.cache = fakeClient(objs...)
 }
 
 // reconcile runs one Reconcile, after forgetting the writes and calls of the previous one.
@@ -435,8 +418,9 @@ func TestReconcile(t *testing.T) {
 			wantRequeue:  untilRefresh(t0),
 			wantEvents:   []string{"Normal Issued"},
 			then: func(t *testing.T, w *world) {
-				// Neither cache knows the target name: free, without asking the API server.
-				want := []string{"*v1.Secret " + recStateName, "*v1.Secret login", "*v1alpha1.CyclrCredential " + recName}
+				// The cache knows neither the state nor the target Secret: they are created without
+				// reading them; only the login and the credential are read before calling Cyclr.
+				want := []string{"*v1.Secret login", "*v1alpha1.CyclrCredential " + recName}
 				if !slices.Equal(slices.Sorted(slices.Values(w.apiReads)), want) {
 					t.Errorf("API reads = %q, want %q", w.apiReads, want)
 				}
@@ -451,10 +435,76 @@ func TestReconcile(t *testing.T) {
 			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
 			wantRevision: 1,
 			wantRequeue:  untilRefresh(fresh),
-			then: func(t *testing.T, _ *world) {
+			then: func(t *testing.T, w *world) {
 				// The plan is 2/3 of the lifetime after issue, less up to 5% jitter.
 				if d := untilRefresh(fresh); d < 27*time.Minute || d > 30*time.Minute {
 					t.Errorf("planned refresh in %v, want between 27m and 30m", d)
+				}
+				// The cache's metadata tells all: the state's annotations, the target's version.
+				if len(w.apiReads) != 0 {
+					t.Errorf("API reads = %q, want none", w.apiReads)
+				}
+			},
+		},
+		{
+			name: "a target edited by someone else is read and restored from state",
+			objects: func() []client.Object {
+				c, s, tg := stored(fresh)
+				tg.ResourceVersion, tg.Data["access_token"] = "6", []byte("edited")
+				return []client.Object{c, s, tg, loginSecret()}
+			},
+
+			wantWrites:  []string{"update " + recName, "status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
+			wantRevision: 1,
+			wantRequeue:  untilRefresh(fresh),
+			wantEvents:   []string{"Normal Restored"},
+			then: func(t *testing.T, w *world) {
+				want := []string{"*v1.Secret " + recName, "*v1.Secret " + recStateName, "*v1alpha1.CyclrCredential " + recName}
+				if !slices.Equal(slices.Sorted(slices.Values(w.apiReads)), want) {
+					t.Errorf("API reads = %q, want %q (not the login: the state's inputs match)", w.apiReads, want)
+				}
+			},
+		},
+		{
+			name: "a target at another version that still holds the token is only recorded",
+			objects: func() []client.Object {
+				c, s, tg := stored(fresh)
+				tg.ResourceVersion = "6" // a label someone added, say
+				return []client.Object{c, s, tg, loginSecret()}
+			},
+
+			wantWrites:  []string{"status " + recName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
+			wantRevision: 1,
+			wantRequeue:  untilRefresh(fresh),
+			then: func(t *testing.T, w *world) {
+				if got := w.credential(t).Status.TargetResourceVersion; got != "6" {
+					t.Errorf("status.targetResourceVersion = %q, want 6", got)
+				}
+			},
+		},
+		{
+			name: "a state Secret of an older version, without annotations, is read once and annotated",
+			objects: func() []client.Object {
+				c, s, tg := stored(fresh)
+				s.Annotations = nil
+				return []client.Object{c, s, tg, loginSecret()}
+			},
+
+			wantWrites:  []string{"update " + recStateName},
+			wantTarget:  oldAccess,
+			wantRefresh: oldRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
+			wantRevision: 1,
+			wantRequeue:  untilRefresh(fresh),
+			then: func(t *testing.T, w *world) {
+				if got := policy.StateFromMetadata(w.secret(t, recStateName).Annotations); got == nil || got.Inputs == "" {
+					t.Errorf("state annotations after the reconcile describe %#v, want the token", got)
 				}
 			},
 		},
@@ -589,13 +639,19 @@ func TestReconcile(t *testing.T) {
 				return []client.Object{c, s, loginSecret()}
 			},
 
-			wantWrites:  []string{"create " + recName},
+			// The status records the version of the restored target, so no later reconcile reads it again.
+			wantWrites:  []string{"create " + recName, "status " + recName},
 			wantTarget:  oldAccess,
 			wantRefresh: oldRefresh,
 			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
 			wantRevision: 1,
 			wantRequeue:  untilRefresh(fresh),
 			wantEvents:   []string{"Normal Restored"},
+			then: func(t *testing.T, w *world) {
+				if got, want := w.credential(t).Status.TargetResourceVersion, w.secret(t, recName).ResourceVersion; got != want {
+					t.Errorf("status.targetResourceVersion = %q, want the restored target's %q", got, want)
+				}
+			},
 		},
 		{
 			name:    "a newer generation on the API server stops the call the cache asked for",
@@ -1051,8 +1107,19 @@ func TestLoginReadOnlyWhenNeeded(t *testing.T) {
 		if _, err := w.reconcile(t); err != nil {
 			t.Fatal(err)
 		}
-		if !loginRead(w) || w.cyclr.used != 0 || len(w.writes) != 0 {
-			t.Errorf("API reads %q, writes %q, Cyclr calls %d; want the login read and nothing else", w.apiReads, w.writes, w.cyclr.used)
+		// The login is read to learn that the token still fits, and the state records the new
+		// version, so the next reconcile knows without reading.
+		if !loginRead(w) || w.cyclr.used != 0 || !slices.Equal(w.writes, []string{"update " + recStateName}) {
+			t.Errorf("API reads %q, writes %q, Cyclr calls %d; want the login read, the state updated, no call",
+				w.apiReads, w.writes, w.cyclr.used)
+		}
+		w.syncCache(t)
+		w.apiReads = nil
+		if _, err := w.reconcile(t); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.apiReads) != 0 || len(w.writes) != 0 || w.cyclr.used != 0 {
+			t.Errorf("next reconcile: API reads %q, writes %q, Cyclr calls %d; want none", w.apiReads, w.writes, w.cyclr.used)
 		}
 	})
 }

@@ -17,23 +17,107 @@ limitations under the License.
 package controller
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
-// managedLabels mark every Secret the operator writes; the manager's cache selects on the
-// first, so these Secrets are the only ones it holds in full.
+// cachedSecret is the metadata of a Secret as the cache holds it (trimSecretMetadata); nil
+// when there is none.
+func (r *CyclrCredentialReconciler) cachedSecret(ctx context.Context, namespace, name string) (*metav1.PartialObjectMetadata, error) {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, meta)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %q from the cache: %w", name, err)
+	}
+	return meta, nil
+}
+
+// liveSecret reads a Secret, data and all, from the API server; nil when there is none. One
+// cred may not write is refused with a policy.ConfigError (stateSecret picks which).
+func (r *CyclrCredentialReconciler) liveSecret(ctx context.Context, cred *authv1alpha1.CyclrCredential,
+	name string, stateSecret bool,
+) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: name}, secret)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading Secret %q: %w", name, err)
+	}
+	return secret, writable(secret, cred, stateSecret)
+}
+
+// writable refuses a Secret cred may not write: one it does not control, unless it is a
+// target a deleted credential of its name retained.
+func writable(secret metav1.Object, cred *authv1alpha1.CyclrCredential, stateSecret bool) error {
+	switch {
+	case ownedBy(secret, cred):
+		return nil
+	case stateSecret:
+		return policy.StateConflictError(secret.GetName())
+	case adoptable(secret, cred):
+		return nil
+	}
+	return policy.ConflictError(secret.GetName())
+}
+
+// writeOwnedSecret creates or updates the Secret name of cred with apply, which reports whether
+// it changed anything. current is the live Secret, nil when it is taken to be absent. A write
+// conflict (someone else updated or created the Secret meanwhile) is retried on the Secret read
+// again from the API server, so tokens Cyclr just issued are not dropped over a stale
+// resourceVersion; a Secret the credential may not write is refused, never written. It returns
+// the Secret as written (or as found, when apply changed nothing) and whether it wrote it.
+func (r *CyclrCredentialReconciler) writeOwnedSecret(ctx context.Context, cred *authv1alpha1.CyclrCredential,
+	name string, current *corev1.Secret, stateSecret bool, apply func(*corev1.Secret) (bool, error),
+) (secret *corev1.Secret, written bool, err error) {
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: cred.Namespace, Name: name}}
+		if current != nil {
+			secret = current.DeepCopy()
+		}
+		changed, err := apply(secret)
+		if err != nil || !changed {
+			return err
+		}
+		if current == nil {
+			err = r.Create(ctx, secret)
+		} else {
+			err = r.Update(ctx, secret)
+		}
+		if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
+			if current, err = r.liveSecret(ctx, cred, name, stateSecret); err != nil {
+				return err
+			}
+			return apierrors.NewConflict(corev1.Resource("secrets"), name, errors.New("changed while writing"))
+		}
+		written = err == nil
+		return err
+	})
+	return secret, written, err
+}
+
+// managedLabels mark every Secret the operator writes.
 func managedLabels(cred *authv1alpha1.CyclrCredential) map[string]string {
 	return map[string]string{
 		authv1alpha1.ManagedByLabel:  authv1alpha1.ManagedByValue,
@@ -43,7 +127,7 @@ func managedLabels(cred *authv1alpha1.CyclrCredential) map[string]string {
 
 // ownedBy reports whether secret is controlled by cred; a Secret that is not, whatever its
 // labels say, is never written (TargetSecretConflict).
-func ownedBy(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
+func ownedBy(secret metav1.Object, cred *authv1alpha1.CyclrCredential) bool {
 	return metav1.IsControlledBy(secret, cred)
 }
 
@@ -51,7 +135,9 @@ func ownedBy(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
 // added. It reports whether anything changed.
 func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *policy.TokenState, scheme *runtime.Scheme) (bool, error) {
 	before := secretContent(secret)
-	// Ours win over spec.target.labels: the cache selects on them.
+	// An adopted Secret is ours from this write on.
+	delete(secret.Annotations, authv1alpha1.RetainedFromAnnotation)
+	// Ours win over spec.target.labels.
 	labels := mergeInto(maps.Clone(cred.Spec.Target.Labels), managedLabels(cred))
 	secret.Labels = mergeInto(secret.Labels, labels)
 	secret.Annotations = mergeInto(secret.Annotations, cred.Spec.Target.Annotations)
@@ -64,11 +150,13 @@ func applyTarget(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *p
 	return secretContent(secret) != before, nil
 }
 
-// applyState makes secret the state Secret holding s.
+// applyState makes secret the state Secret holding s: its data for the next call to Cyclr, its
+// annotations for deciding without reading the data.
 func applyState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential, s *policy.TokenState, scheme *runtime.Scheme) error {
 	labels := managedLabels(cred)
 	labels[authv1alpha1.RoleLabel] = authv1alpha1.RoleState
 	secret.Labels = mergeInto(secret.Labels, labels)
+	secret.Annotations = mergeInto(secret.Annotations, s.SecretAnnotations())
 	secret.Type = corev1.SecretTypeOpaque
 	secret.Data = s.SecretData()
 	if err := controllerutil.SetControllerReference(cred, secret, scheme); err != nil {
@@ -88,8 +176,8 @@ func mergeInto(dst, src map[string]string) map[string]string {
 	return dst
 }
 
-// secretContent is a digest of what the reconciler reads and writes in a Secret: it tells
-// whether a write would change anything, and whether a watch event is the echo of a write.
+// secretContent is a digest of what the reconciler writes in a Secret: it tells whether a
+// write would change anything.
 func secretContent(s *corev1.Secret) string {
 	owners := make([]string, 0, len(s.OwnerReferences))
 	for _, o := range s.OwnerReferences {

@@ -21,116 +21,71 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
-// cachedSecret reads a Secret the operator manages from the cache; nil when absent.
-func (r *CyclrCredentialReconciler) cachedSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
-	secret := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret)
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading Secret %q: %w", name, err)
-	}
-	return secret, nil
-}
-
-// ownedState is the token in the state Secret, if cred owns it.
-func ownedState(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) *policy.TokenState {
-	if secret == nil || !ownedBy(secret, cred) {
-		return nil
-	}
-	return policy.StateFromSecret(secret)
-}
-
-// readTarget returns the target Secret (nil when absent), or a policy.ConfigError when the name
-// belongs to a Secret this credential does not own. The manager's cache holds the labelled
-// Secrets and the metadata cache all others, so a name neither holds is free: a Secret created
-// by someone else meanwhile makes the create fail, and writeOwnedSecret never writes a Secret
-// it does not own. A Secret that is there but not ours is confirmed with a metadata-only read
-// from the API server (the metadata cache keeps no annotations, which adoption reads, and a
-// cache may lag behind the event that started this reconcile).
-func (r *CyclrCredentialReconciler) readTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential) (*corev1.Secret, error) {
-	name := cred.TargetSecretName()
-	secret, err := r.cachedSecret(ctx, cred.Namespace, name)
-	if err != nil {
+// cachedTarget is the target Secret's metadata as the cache holds it (nil when absent), or a
+// policy.ConfigError when the name belongs to a Secret this credential may not write. A Secret
+// created under the name after the cache last synced makes the create fail, and
+// writeOwnedSecret never writes a Secret it may not.
+func (r *CyclrCredentialReconciler) cachedTarget(ctx context.Context,
+	cred *authv1alpha1.CyclrCredential,
+) (*metav1.PartialObjectMetadata, error) {
+	target, err := r.cachedSecret(ctx, cred.Namespace, cred.TargetSecretName())
+	if target == nil || err != nil {
 		return nil, err
 	}
-	if secret == nil {
-		other, err := r.unmanagedSecret(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: name})
-		if other == nil || err != nil {
+	return target, writable(target, cred, false)
+}
+
+// targetCurrent reports whether the target Secret holds what the operator last wrote or checked
+// for the spec it acted on: there, at the version status records, with no spec change since.
+func targetCurrent(cred *authv1alpha1.CyclrCredential, target *metav1.PartialObjectMetadata) bool {
+	return target != nil && target.ResourceVersion == cred.Status.TargetResourceVersion &&
+		cred.Generation == cred.Status.ObservedGeneration
+}
+
+// ensureTarget makes the target Secret hold the token of res when it is not current (res.State
+// is then whole: the reconcile read the state Secret's data), records the version it wrote or
+// checked in res, and announces a restore (a deleted or edited target put back without calling
+// Cyclr) with an event. It returns the Secret it wrote, nil when it wrote none.
+func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential,
+	target *metav1.PartialObjectMetadata, res *policy.Result,
+) (*corev1.Secret, error) {
+	if !res.Renewed && targetCurrent(cred, target) {
+		return nil, nil
+	}
+	state, name := res.State, cred.TargetSecretName()
+	if state.MetadataOnly {
+		return nil, fmt.Errorf("the target Secret %q needs the state Secret's data, which was not read", name)
+	}
+	var (
+		current *corev1.Secret
+		err     error
+	)
+	if target != nil {
+		if current, err = r.liveSecret(ctx, cred, name, false); err != nil {
 			return nil, err
 		}
 	}
-	if secret == nil || !ownedBy(secret, cred) {
-		meta := &metav1.PartialObjectMetadata{}
-		meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: name}, meta)
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading target Secret %q: %w", name, err)
-		}
-		// Ours but not in the cache yet (or its labels were removed): rewritten whole below.
-		secret = &corev1.Secret{ObjectMeta: meta.ObjectMeta}
-	}
-	if !mayWrite(secret, cred) {
-		return nil, policy.ConflictError(name)
-	}
-	return secret, nil
-}
-
-// unmanagedSecret is the Secret key as the metadata cache holds it; nil when it holds none.
-func (r *CyclrCredentialReconciler) unmanagedSecret(ctx context.Context, key client.ObjectKey) (*metav1.PartialObjectMetadata, error) {
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	err := r.unmanagedSecrets.Get(ctx, key, meta)
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading Secret %q from the metadata cache: %w", key.Name, err)
-	}
-	return meta, nil
-}
-
-// mayWrite reports whether cred may write secret: one it controls, or a target a deleted
-// credential of its name retained.
-func mayWrite(secret *corev1.Secret, cred *authv1alpha1.CyclrCredential) bool {
-	return ownedBy(secret, cred) || adoptable(secret, cred)
-}
-
-// ensureTarget writes the token of res into the target Secret when it differs, and announces a
-// restore (a deleted or edited target put back without calling Cyclr) with an event. A write
-// conflict is retried on the live Secret, so a token just obtained reaches the target in the
-// same reconcile.
-func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, existing *corev1.Secret, res policy.Result,
-) error {
-	key := client.ObjectKey{Namespace: cred.Namespace, Name: cred.TargetSecretName()}
-	written, err := r.writeOwnedSecret(ctx, cred, key, existing, func(secret *corev1.Secret) (bool, error) {
-		// An adopted Secret is ours from this write on.
-		_, adopted := secret.Annotations[authv1alpha1.RetainedFromAnnotation]
-		delete(secret.Annotations, authv1alpha1.RetainedFromAnnotation)
-		changed, err := applyTarget(secret, cred, res.State, r.Scheme)
-		return changed || adopted, err
+	secret, written, err := r.writeOwnedSecret(ctx, cred, name, current, false, func(secret *corev1.Secret) (bool, error) {
+		return applyTarget(secret, cred, state, r.Scheme)
 	})
 	if err != nil {
-		return fmt.Errorf("writing target Secret %q: %w", key.Name, err)
+		return nil, fmt.Errorf("writing target Secret %q: %w", name, err)
+	}
+	res.TargetVersion = secret.ResourceVersion
+	if !written {
+		return nil, nil
 	}
 	// A write after a spec change (spec.target.keys or formats, say) reshapes the target: no
 	// restore to announce.
-	if written && !res.Renewed && cred.Generation == cred.Status.ObservedGeneration {
+	if !res.Renewed && cred.Generation == cred.Status.ObservedGeneration {
 		r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, EventRestored, "WriteSecret",
-			"restored target Secret %q from the stored token, valid until %s", key.Name, policy.Stamp(res.State.Token.ExpiresAt))
+			"restored target Secret %q from the stored token, valid until %s", name, policy.Stamp(state.Token.ExpiresAt))
 	}
-	return nil
+	return secret, nil
 }

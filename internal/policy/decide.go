@@ -60,13 +60,12 @@ func (a Action) CallsCyclr() bool { return a == ActionIssue || a == ActionRenew 
 
 // Situation is everything decide looks at, gathered by the reconciler.
 type Situation struct {
-	Now         time.Time
-	Credential  *authv1alpha1.CyclrCredential
-	State       *TokenState
-	Fingerprint string
-	// LoginChangedSinceFailure: the inputs differ from those of the last failed attempt, so
-	// backoff no longer applies (a fixed password is tried at once).
-	LoginChangedSinceFailure bool
+	Now        time.Time
+	Credential *authv1alpha1.CyclrCredential
+	State      *TokenState
+	// Inputs identifies the current spec and login Secret version (InputsOf); Fingerprint the
+	// current spec and login values (Fingerprint), empty until the login Secret is read.
+	Inputs, Fingerprint string
 	// MinInterval is the least time between two calls to Cyclr for one credential, manual
 	// refresh requests included (--min-refresh-interval).
 	MinInterval time.Duration
@@ -130,12 +129,19 @@ func (s Situation) retryAt() time.Time {
 	return st.RefreshAt.Time
 }
 
+// loginChangedSinceFailure: the inputs differ from those of the last failed attempt, so
+// backoff no longer applies (a fixed password is tried at once).
+func (s Situation) loginChangedSinceFailure() bool {
+	failed := s.Credential.Status.LastFailureInputs
+	return failed != "" && failed != s.Inputs
+}
+
 // NextAttempt is when a credential that Decide told to wait is to call Cyclr: when the
 // minimum interval ends, or, unless a manual request or a changed login bypasses it, when the
 // backoff ends, whichever is later.
 func (s Situation) NextAttempt() time.Time {
 	at := s.NotBefore()
-	if retry := s.retryAt(); s.RefreshRequest() == "" && !s.LoginChangedSinceFailure && retry.After(at) {
+	if retry := s.retryAt(); s.RefreshRequest() == "" && !s.loginChangedSinceFailure() && retry.After(at) {
 		at = retry
 	}
 	return at
@@ -152,7 +158,7 @@ func Decide(s Situation) Action {
 }
 
 func decideIgnoringInterval(s Situation) Action {
-	fits := s.State.Fits(s.Fingerprint, s.Now)
+	fits := s.State.Fits(s.Inputs, s.Fingerprint, s.Now)
 	switch {
 	case s.RefreshRequest() != "":
 		// A manual request bypasses backoff, once per annotation value.
@@ -160,10 +166,13 @@ func decideIgnoringInterval(s Situation) Action {
 			return ActionRenew
 		}
 		return ActionIssue
+	case s.Now.Before(s.retryAt()) && !s.loginChangedSinceFailure():
+		// Failing: the backoff is waited out even when the token is not due (a manual refresh
+		// failed), so status keeps saying why and when, rather than looking healthy at the next
+		// event.
+		return ActionWait
 	case fits && s.Now.Before(s.PlannedRefresh()):
 		return ActionKeep
-	case s.Now.Before(s.retryAt()) && !s.LoginChangedSinceFailure:
-		return ActionWait
 	case fits:
 		return ActionRenew
 	default:

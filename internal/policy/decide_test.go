@@ -49,7 +49,19 @@ var (
 	decideExpires = decideIssued.Add(14 * 24 * time.Hour)
 )
 
-const decideFingerprint = "fp-current"
+const (
+	decideFingerprint = "fp-current"
+	decideInputs      = "inputs-current"
+)
+
+// failedInputs is what status records of the last failed attempt's inputs: the current ones,
+// or others when the login changed since.
+func failedInputs(loginChanged bool) string {
+	if loginChanged {
+		return "inputs-before"
+	}
+	return decideInputs
+}
 
 func decideCredential() *authv1alpha1.CyclrCredential {
 	return &authv1alpha1.CyclrCredential{
@@ -119,8 +131,10 @@ func TestDecide(t *testing.T) {
 			mutate: withFailures(1, due.Add(5*time.Second)), want: ActionWait},
 		{name: "failing within backoff, expired: wait", Now: expired, State: decideState(decideFingerprint),
 			mutate: withFailures(3, expired.Add(time.Minute)), want: ActionWait},
-		{name: "failing within backoff but not due: keep", Now: notDue, State: decideState(decideFingerprint),
-			mutate: withFailures(1, notDue.Add(time.Minute)), want: ActionKeep},
+		{name: "failing within backoff but not due (a manual refresh failed): wait", Now: notDue, State: decideState(decideFingerprint),
+			mutate: withFailures(1, notDue.Add(time.Minute)), want: ActionWait},
+		{name: "failing, backoff over, not due: keep", Now: notDue, State: decideState(decideFingerprint),
+			mutate: withFailures(1, notDue.Add(-time.Second)), want: ActionKeep},
 		{name: "failing, backoff over, due: renew", Now: due, State: decideState(decideFingerprint),
 			mutate: withFailures(2, due.Add(-time.Second)), want: ActionRenew},
 		{name: "failing, backoff ends now: renew", Now: due, State: decideState(decideFingerprint),
@@ -166,8 +180,8 @@ func TestDecide(t *testing.T) {
 			if tc.mutate != nil {
 				tc.mutate(cred)
 			}
-			s := Situation{Now: tc.Now, Credential: cred, State: tc.State, Fingerprint: decideFingerprint,
-				LoginChangedSinceFailure: tc.loginChanged}
+			cred.Status.LastFailureInputs = failedInputs(tc.loginChanged)
+			s := Situation{Now: tc.Now, Credential: cred, State: tc.State, Fingerprint: decideFingerprint, Inputs: decideInputs}
 			got := Decide(s)
 			if got != tc.want {
 				t.Errorf("decide = %s, want %s", actionName(got), actionName(tc.want))
@@ -278,8 +292,9 @@ func TestDecideMinInterval(t *testing.T) {
 			if tc.mutate != nil {
 				tc.mutate(cred)
 			}
-			s := Situation{Now: tc.now, Credential: cred, State: tc.state, Fingerprint: decideFingerprint,
-				LoginChangedSinceFailure: tc.loginChanged, MinInterval: interval}
+			cred.Status.LastFailureInputs = failedInputs(tc.loginChanged)
+			s := Situation{Now: tc.now, Credential: cred, State: tc.state, Fingerprint: decideFingerprint, Inputs: decideInputs,
+				MinInterval: interval}
 			if got := Decide(s); got != tc.want {
 				t.Errorf("decide = %s, want %s (not before %s)", actionName(got), actionName(tc.want), s.NotBefore())
 			}
@@ -301,11 +316,15 @@ func TestNextAttempt(t *testing.T) {
 	if got := s.NextAttempt(); !got.Equal(backoffEnds) {
 		t.Errorf("backoff of an hour, interval 30s: next attempt %s, want the backoff's end %s", got, backoffEnds)
 	}
-	s.LoginChangedSinceFailure = true
+	s.Inputs, cred.Status.LastFailureInputs = decideInputs, failedInputs(true)
 	if got := s.NextAttempt(); !got.Equal(intervalEnds) {
 		t.Errorf("changed login: next attempt %s, want the interval's end %s", got, intervalEnds)
 	}
-	s.LoginChangedSinceFailure = false
+	// A failure recorded by an older version, without its inputs, is not taken for a change.
+	cred.Status.LastFailureInputs = ""
+	if got := s.NextAttempt(); !got.Equal(backoffEnds) {
+		t.Errorf("no inputs recorded: next attempt %s, want the backoff's end %s", got, backoffEnds)
+	}
 	withRefreshRequest("now", "")(cred)
 	if got := s.NextAttempt(); !got.Equal(intervalEnds) {
 		t.Errorf("manual request: next attempt %s, want the interval's end %s", got, intervalEnds)

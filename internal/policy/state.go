@@ -41,25 +41,47 @@ const (
 	stateInputs       = "inputs"
 )
 
+// Annotations of the state Secret: what deciding needs of the token, none of it secret. The
+// operator caches only the metadata of Secrets, so these let it keep a valid token, plan its
+// refresh and write status without reading the state Secret's data.
+const (
+	stateAnnotationIssuedAt  = "auth.cyclr-operator.io/issued-at"
+	stateAnnotationExpiresAt = "auth.cyclr-operator.io/expires-at"
+	stateAnnotationGrant     = "auth.cyclr-operator.io/grant"
+	stateAnnotationInputs    = "auth.cyclr-operator.io/inputs"
+)
+
+// StateAnnotations are the annotation keys the state Secret carries (StateFromMetadata).
+var StateAnnotations = []string{stateAnnotationIssuedAt, stateAnnotationExpiresAt, stateAnnotationGrant, stateAnnotationInputs}
+
 // StateSuffix names the state Secret after its credential; names that would grow past the
 // Kubernetes limit are shortened with a hash so they stay unique.
 const StateSuffix = "-cyclr-state"
 
 // TokenState is the current token and the inputs it was obtained with.
 type TokenState struct {
+	// Token is the token; read from the state Secret's metadata only (MetadataOnly), it has
+	// its times and grant but neither the access nor the refresh token.
 	Token cyclr.Token
-	// fingerprint identifies the spec and login the token was obtained with; when either
-	// changes, the token no longer fits and a new one is issued.
+	// Fingerprint identifies the spec and login the token was obtained with; when either
+	// changes, the token no longer fits and a new one is issued. Empty when MetadataOnly.
 	Fingerprint string
 	// Inputs identifies the spec and the version of the login Secret the token was obtained
 	// with (InputsOf): while both are unchanged, Fingerprint is known without reading the
 	// login Secret. Empty in a state written before it was kept.
 	Inputs string
+	// MetadataOnly: read from the state Secret's annotations, without its data.
+	MetadataOnly bool
 }
 
-// Fits reports whether the stored token was obtained with these inputs and is unexpired.
-func (s *TokenState) Fits(fingerprint string, now time.Time) bool {
-	return s != nil && s.Fingerprint == fingerprint && now.Before(s.Token.ExpiresAt)
+// Fits reports whether the stored token is unexpired and was obtained with the current inputs:
+// the same spec and login Secret version (known without reading the login), or, once the login
+// has been read (fingerprint is not empty), the same spec and login values.
+func (s *TokenState) Fits(inputs, fingerprint string, now time.Time) bool {
+	if s == nil || !now.Before(s.Token.ExpiresAt) {
+		return false
+	}
+	return s.Inputs != "" && s.Inputs == inputs || fingerprint != "" && s.Fingerprint == fingerprint
 }
 
 // Valid reports whether the stored token still works, whatever it was obtained with.
@@ -106,6 +128,33 @@ func StateFromSecret(secret *corev1.Secret) *TokenState {
 	}
 }
 
+// StateFromMetadata is the token as the state Secret's annotations describe it
+// (MetadataOnly); nil when they are missing or damaged (a state written by an older version):
+// then the data is read.
+func StateFromMetadata(annotations map[string]string) *TokenState {
+	issued, errIssued := time.Parse(time.RFC3339Nano, annotations[stateAnnotationIssuedAt])
+	expires, errExpires := time.Parse(time.RFC3339Nano, annotations[stateAnnotationExpiresAt])
+	if errIssued != nil || errExpires != nil || annotations[stateAnnotationInputs] == "" {
+		return nil
+	}
+	return &TokenState{
+		Token:        cyclr.Token{Grant: cyclr.Grant(annotations[stateAnnotationGrant]), IssuedAt: issued, ExpiresAt: expires},
+		Inputs:       annotations[stateAnnotationInputs],
+		MetadataOnly: true,
+	}
+}
+
+// SecretAnnotations are the state Secret's annotations for s (StateFromMetadata reads them).
+func (s *TokenState) SecretAnnotations() map[string]string {
+	return map[string]string{
+		stateAnnotationIssuedAt:  s.Token.IssuedAt.UTC().Format(time.RFC3339Nano),
+		stateAnnotationExpiresAt: s.Token.ExpiresAt.UTC().Format(time.RFC3339Nano),
+		stateAnnotationGrant:     string(s.Token.Grant),
+		stateAnnotationInputs:    s.Inputs,
+	}
+}
+
+// SecretData is the state Secret's data for s (StateFromSecret reads it).
 func (s *TokenState) SecretData() map[string][]byte {
 	return map[string][]byte{
 		stateAccessToken:  []byte(s.Token.AccessToken),

@@ -17,6 +17,8 @@ limitations under the License.
 package policy
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +91,44 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 }
 
+// The annotations describe the token without any secret: times, grant and inputs, and
+// neither token nor the fingerprint (a digest of the password).
+func TestStateMetadataRoundTrip(t *testing.T) {
+	in := sampleState()
+	annotations := in.SecretAnnotations()
+	out := StateFromMetadata(annotations)
+	if out == nil || !out.MetadataOnly {
+		t.Fatalf("StateFromMetadata(SecretAnnotations()) = %#v, want a metadata-only state", out)
+	}
+	if !out.Token.IssuedAt.Equal(in.Token.IssuedAt) || !out.Token.ExpiresAt.Equal(in.Token.ExpiresAt) ||
+		out.Token.Grant != in.Token.Grant || out.Inputs != in.Inputs {
+		t.Errorf("round trip: got %#v, want the times, grant and inputs of %#v", out, in)
+	}
+	if out.Token.AccessToken != "" || out.Token.RefreshToken != "" || out.Fingerprint != "" {
+		t.Errorf("a state read from metadata holds a token or fingerprint: %#v", out)
+	}
+	for k, v := range annotations {
+		for _, secret := range []string{in.Token.AccessToken, in.Token.RefreshToken, in.Fingerprint} {
+			if strings.Contains(v, secret) {
+				t.Errorf("annotation %s = %q holds %q", k, v, secret)
+			}
+		}
+	}
+	if !slices.Equal(slices.Sorted(maps.Keys(annotations)), slices.Sorted(slices.Values(StateAnnotations))) {
+		t.Errorf("annotations %v, want the keys %v", annotations, StateAnnotations)
+	}
+	for _, k := range []string{stateAnnotationIssuedAt, stateAnnotationExpiresAt, stateAnnotationInputs} {
+		damaged := maps.Clone(annotations)
+		damaged[k] = ""
+		if got := StateFromMetadata(damaged); got != nil {
+			t.Errorf("without %s: %#v, want nil (the data is read instead)", k, got)
+		}
+	}
+	if got := StateFromMetadata(nil); got != nil {
+		t.Errorf("no annotations (a state of an older version): %#v, want nil", got)
+	}
+}
+
 func TestStateSecretHoldsNoLogin(t *testing.T) {
 	want := []string{stateAccessToken, stateRefreshToken, stateTokenType, stateGrant, stateIssuedAt, stateExpiresAt, stateFingerprint, stateInputs}
 	data := sampleState().SecretData()
@@ -153,20 +193,26 @@ func TestTokenStateFitsAndValid(t *testing.T) {
 	before, at := s.Token.ExpiresAt.Add(-time.Nanosecond), s.Token.ExpiresAt
 	var none *TokenState
 	cases := []struct {
-		name              string
-		state             *TokenState
-		fingerprint       string
-		now               time.Time
-		wantFits, wantVal bool
+		name                string
+		state               *TokenState
+		inputs, fingerprint string
+		now                 time.Time
+		wantFits, wantVal   bool
 	}{
-		{"nil state", none, "0f1e2d3c", stateIssued, false, false},
-		{"fresh", s, "0f1e2d3c", stateIssued, true, true},
-		{"last instant", s, "0f1e2d3c", before, true, true},
-		{"at expiry", s, "0f1e2d3c", at, false, false},
-		{"other inputs", s, "ffff", stateIssued, false, true},
+		{"nil state", none, "9a8b7c6d", "0f1e2d3c", stateIssued, false, false},
+		{"fresh", s, "", "0f1e2d3c", stateIssued, true, true},
+		{"last instant", s, "", "0f1e2d3c", before, true, true},
+		{"at expiry", s, "9a8b7c6d", "0f1e2d3c", at, false, false},
+		{"other values", s, "", "ffff", stateIssued, false, true},
+		{"same inputs, login not read", s, "9a8b7c6d", "", stateIssued, true, true},
+		{"same inputs, other values read", s, "9a8b7c6d", "ffff", stateIssued, true, true},
+		{"other inputs, login not read", s, "in-2", "", stateIssued, false, true},
+		{"other inputs, same values read", s, "in-2", "0f1e2d3c", stateIssued, true, true},
+		{"no inputs on either side, login not read", &TokenState{Token: s.Token, Fingerprint: s.Fingerprint}, "", "", stateIssued,
+			false, true},
 	}
 	for _, tc := range cases {
-		if got := tc.state.Fits(tc.fingerprint, tc.now); got != tc.wantFits {
+		if got := tc.state.Fits(tc.inputs, tc.fingerprint, tc.now); got != tc.wantFits {
 			t.Errorf("%s: fits = %v, want %v", tc.name, got, tc.wantFits)
 		}
 		if got := tc.state.Valid(tc.now); got != tc.wantVal {

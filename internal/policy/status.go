@@ -41,6 +41,11 @@ type Result struct {
 	// RolledOut: the rollout restart targets were restarted for this token's revision
 	// (PendingRollout said so and every restart was made or found impossible).
 	RolledOut bool
+	// Inputs are the inputs (Situation.Inputs) the reconcile acted on: a failed attempt records them.
+	Inputs string
+	// TargetVersion is the target Secret's resourceVersion as this reconcile wrote or checked
+	// it; empty when it did neither.
+	TargetVersion string
 }
 
 // NextStatus computes the status after a reconcile of cred that produced r at now.
@@ -55,6 +60,9 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 		st.IssuedAt = timePtr(r.State.Token.IssuedAt)
 		st.ExpiresAt = timePtr(r.State.Token.ExpiresAt)
 		st.LastGrant = string(r.State.Token.Grant)
+	}
+	if r.TargetVersion != "" {
+		st.TargetResourceVersion = r.TargetVersion
 	}
 	if newRevision(cred, r) {
 		st.Revision++
@@ -98,7 +106,7 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 			ready.Message = "the token has expired; " + ready.Message
 		}
 	case f == nil:
-		st.FailedAttempts, st.LastFailureTime, st.LastFailureReason = 0, nil, ""
+		st.FailedAttempts, st.LastFailureTime, st.LastFailureReason, st.LastFailureInputs = 0, nil, "", ""
 		// Rounded up: the wake-up planned from status must not come before the precise plan.
 		st.RefreshAt = timePtr(ceilSecond(Situation{Credential: cred, State: r.State}.PlannedRefresh()))
 		ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
@@ -108,7 +116,7 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 		st.RefreshAt, st.LastFailureReason = nil, f.Reason
 		if f.Attempted() {
 			st.FailedAttempts++
-			st.LastFailureTime = timePtr(now)
+			st.LastFailureTime, st.LastFailureInputs = timePtr(now), r.Inputs
 			// Rounded up, not down: the retry must not come before the backoff or Retry-After.
 			st.RefreshAt = timePtr(ceilSecond(now.Add(RetryDelay(f.Result, st.FailedAttempts, f.RetryAfter))))
 			next = "next attempt at " + Stamp(st.RefreshAt.Time)

@@ -375,7 +375,7 @@ func startOperator(t *testing.T, suite *testenv.Suite, cfg *rest.Config, leaseNa
 		t.Fatal(err)
 	}
 	err = controller.NewReconciler(mgr, cyclr.NewClient(cyclr.Options{}), testenv.AnyLoopbackHost).
-		SetupWithManager(mgr, controller.Options{Namespaces: watchedNamespaces})
+		SetupWithManager(mgr, controller.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,7 +130,7 @@ func (h *harness) startManager() {
 	r.APIReader = h.secretReads
 	h.credentialReads = &credentialReads{Client: r.Client}
 	r.Client = h.credentialReads
-	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
+	h.must(r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}))
 	h.manager = testenv.Run("manager", mgr)
 }
 

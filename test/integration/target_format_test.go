@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/testenv"
 )
 
@@ -63,9 +64,11 @@ func TestTargetKeysAndFormats(t *testing.T) {
 			"CYCLR_ACCOUNT_ID=" + accountID + "\n",
 	}, asJSON)
 
-	// Other names and one format: the target follows from the stored token, and the write's
-	// echo is recognised (a reconcile it started would read the credential again).
+	// Other names and one format: the target follows from the stored token, read once with the
+	// target; the reconcile the write's watch event starts reads nothing (the cache shows the
+	// version status records).
 	reconciles := h.credentialReads.Of("cred")
+	stateReads, targetReads := h.secretReads.Of("cred"+policy.StateSuffix), h.secretReads.Of("cred")
 	h.update("cred", func(c *authv1alpha1.CyclrCredential) {
 		c.Spec.Target.Keys = map[string]authv1alpha1.SecretKeyName{"access_token": "token", "expires_at": "expiry"}
 		c.Spec.Target.Formats = []authv1alpha1.TargetFormat{authv1alpha1.FormatJSON}
@@ -76,8 +79,8 @@ func TestTargetKeysAndFormats(t *testing.T) {
 		"api_url": apiURL, "account_id": accountID,
 	}, asJSON)
 	h.holds(time.Second, func() error {
-		if got := h.credentialReads.Of("cred"); got != reconciles+1 {
-			return fmt.Errorf("the credential was reconciled %d times since the change, want once", got-reconciles)
+		if s, tg := h.secretReads.Of("cred"+policy.StateSuffix)-stateReads, h.secretReads.Of("cred")-targetReads; s != 1 || tg != 1 {
+			return fmt.Errorf("since the change the state Secret was read %d times and the target %d, want once each", s, tg)
 		}
 		return h.requests(1)
 	})

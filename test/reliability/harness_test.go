@@ -150,7 +150,7 @@ func (h *harness) startManager(o managerOptions) *manager {
 		leaks: h.leaks, hook: o.hook}
 	r := controller.NewReconciler(mgr, tc, testenv.AnyLoopbackHost)
 	r.MinRefreshInterval = 0 // the suite's tokens live seconds
-	h.must(r.SetupWithManager(mgr, controller.Options{Namespaces: []string{h.ns}, MaxConcurrentReconciles: 2}))
+	h.must(r.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: 2}))
 	m := &manager{Running: testenv.Run(o.name, mgr), tokens: tc, elected: mgr.Elected()}
 	h.managers = append(h.managers, m)
 	return m

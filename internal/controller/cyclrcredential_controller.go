@@ -194,7 +194,7 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context, t *token
 		// next reconcile knows without reading.
 		recorded := *state
 		recorded.Inputs = sit.Inputs
-		if err := r.save(ctx, t, stateSecret, &recorded); err != nil {
+		if err := r.saveState(ctx, t, stateSecret, &recorded); err != nil {
 			return policy.Result{}, err
 		}
 	}
@@ -204,7 +204,7 @@ func (r *CyclrCredentialReconciler) reconcileToken(ctx context.Context, t *token
 	if !res.State.Fits(sit.Inputs, sit.Fingerprint, t.now) {
 		return res, nil
 	}
-	if err := r.writeTarget(ctx, t, target, &res); err != nil {
+	if err := r.ensureTarget(ctx, t, target, &res); err != nil {
 		return res, err
 	}
 	if policy.PendingRollout(cred, res) {
@@ -266,7 +266,7 @@ func (r *CyclrCredentialReconciler) loginFailure(ctx context.Context, t *tokenPa
 ) (policy.Result, error) {
 	res, err := r.configFailure(t.cred, state, err)
 	if err == nil && state.Valid(t.now) {
-		err = r.writeTarget(ctx, t, target, &res)
+		err = r.ensureTarget(ctx, t, target, &res)
 	}
 	return res, err
 }
@@ -314,7 +314,7 @@ func (r *CyclrCredentialReconciler) callCyclr(ctx context.Context, t *tokenPass,
 		return nil
 	}
 	res.State, res.Renewed = &policy.TokenState{Token: tok, Fingerprint: sit.Fingerprint, Inputs: sit.Inputs}, true
-	if err := r.save(ctx, t, stateSecret, res.State); err != nil {
+	if err := r.saveState(ctx, t, stateSecret, res.State); err != nil {
 		return err
 	}
 	r.Recorder.Eventf(t.cred, nil, corev1.EventTypeNormal, how, "RequestToken",
@@ -335,27 +335,7 @@ func (r *CyclrCredentialReconciler) keepRefreshChain(ctx context.Context, t *tok
 	}
 	kept := *state
 	kept.Token.RefreshToken = refused.RefreshToken
-	return r.save(ctx, t, current, &kept)
-}
-
-// save writes the state Secret (current is its live copy) and notes the write for awaitCache.
-func (r *CyclrCredentialReconciler) save(ctx context.Context, t *tokenPass, current *corev1.Secret, s *policy.TokenState) error {
-	saved, err := r.saveState(ctx, t.cred, current, s)
-	if err == nil {
-		t.written = append(t.written, saved)
-	}
-	return err
-}
-
-// writeTarget is ensureTarget, noting a write for awaitCache.
-func (r *CyclrCredentialReconciler) writeTarget(ctx context.Context, t *tokenPass,
-	target *metav1.PartialObjectMetadata, res *policy.Result,
-) error {
-	written, err := r.ensureTarget(ctx, t.cred, target, res)
-	if written != nil {
-		t.written = append(t.written, written)
-	}
-	return err
+	return r.saveState(ctx, t, current, &kept)
 }
 
 // writeStatus patches the status when it changed; a patch after Secret writes is noted for awaitCache.

@@ -29,6 +29,7 @@ import (
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/version"
 )
 
 // Metrics of docs/design.md, section 1. Labels are names and enums only, never a secret.
@@ -52,8 +53,18 @@ var (
 	credentialMetrics = &credentialGauges{}
 )
 
+// buildInfo is always 1; its labels say which build serves the metrics, so that a query can
+// join on it (e.g. `* on (pod) group_left(version) cyclr_operator_build_info`) or count the
+// versions running during an upgrade. Registered with the operator's other metrics, so that
+// whatever serves or checks those (the manager, test/monitoring) has it too.
+var buildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "cyclr_operator_build_info",
+	Help: "Always 1, labelled with the operator's version and the commit it was built from.",
+}, []string{"version", "revision"})
+
 func init() {
-	metrics.Registry.MustRegister(tokenRequests, tokenRequestDuration, rolloutRestarts, credentialMetrics)
+	buildInfo.WithLabelValues(version.Version, version.Revision).Set(1)
+	metrics.Registry.MustRegister(tokenRequests, tokenRequestDuration, rolloutRestarts, credentialMetrics, buildInfo)
 }
 
 func observeTokenRequest(grant cyclr.Grant, elapsed time.Duration, err error) {

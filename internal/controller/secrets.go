@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	authv1alpha1 "github.com/cyclr-operator/cyclr-token-operator/api/v1alpha1"
+	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
 
@@ -192,4 +193,41 @@ func secretContent(s *corev1.Secret) string {
 	}{s.Type, s.Labels, s.Annotations, s.Data, owners})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// readLogin reads the credentials Secret straight from the API server (it is not cached: the
+// operator caches only the Secrets it manages) and turns it into a token request. It also
+// returns the version of the Secret it read (secretVersion).
+func readLogin(ctx context.Context, reader client.Reader, cred *authv1alpha1.CyclrCredential) (cyclr.Request, string, error) {
+	ref := cred.Spec.CredentialsSecretRef
+	secret := &corev1.Secret{}
+	err := reader.Get(ctx, client.ObjectKey{Namespace: cred.Namespace, Name: ref.Name}, secret)
+	if apierrors.IsNotFound(err) {
+		return cyclr.Request{}, "", &policy.ConfigError{
+			Reason:  authv1alpha1.ReasonCredentialsSecretNotFound,
+			Message: fmt.Sprintf("credentials Secret %q not found in namespace %q", ref.Name, cred.Namespace),
+		}
+	}
+	if err != nil {
+		return cyclr.Request{}, "", fmt.Errorf("reading credentials Secret %q: %w", ref.Name, err)
+	}
+	// A ServiceAccount token, a registry login or a TLS key is not a Cyclr login: a credential
+	// naming one must not get it posted anywhere, and its keys are not even looked at.
+	switch secret.Type {
+	case corev1.SecretTypeOpaque, corev1.SecretTypeBasicAuth, "":
+	default:
+		return cyclr.Request{}, "", &policy.ConfigError{
+			Reason: authv1alpha1.ReasonCredentialsInvalid,
+			Message: fmt.Sprintf("credentials Secret %q is of type %q; only %s and %s Secrets are read",
+				ref.Name, secret.Type, corev1.SecretTypeOpaque, corev1.SecretTypeBasicAuth),
+		}
+	}
+	req, err := policy.LoginFromSecret(&cred.Spec, ref.Name, secret.Data)
+	return req, secretVersion(secret), err
+}
+
+// secretVersion identifies one version of a Secret: an edit changes its resourceVersion, a
+// re-creation its UID.
+func secretVersion(secret metav1.Object) string {
+	return string(secret.GetUID()) + "/" + secret.GetResourceVersion()
 }

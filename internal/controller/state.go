@@ -56,19 +56,18 @@ func (r *CyclrCredentialReconciler) liveState(ctx context.Context,
 	return secret, policy.StateFromSecret(secret), nil
 }
 
-// saveState writes the state Secret (current is its live copy, nil when there is none): once
-// Cyclr has answered, the new tokens must be kept. It returns the Secret as written.
-func (r *CyclrCredentialReconciler) saveState(ctx context.Context,
-	cred *authv1alpha1.CyclrCredential, current *corev1.Secret, s *policy.TokenState,
-) (*corev1.Secret, error) {
-	secret, _, err := r.writeOwnedSecret(ctx, cred, policy.StateSecretName(cred.Name), current, true,
+// saveState writes the state Secret (current is its live copy, nil when there is none) and
+// notes the write for awaitCache: once Cyclr has answered, the new tokens must be kept.
+func (r *CyclrCredentialReconciler) saveState(ctx context.Context, t *tokenPass, current *corev1.Secret, s *policy.TokenState) error {
+	secret, _, err := r.writeOwnedSecret(ctx, t.cred, policy.StateSecretName(t.cred.Name), current, true,
 		func(secret *corev1.Secret) (bool, error) {
 			before := secretContent(secret)
-			err := applyState(secret, cred, s, r.Scheme)
+			err := applyState(secret, t.cred, s, r.Scheme)
 			return secretContent(secret) != before, err
 		})
 	if err != nil {
-		return nil, fmt.Errorf("writing state Secret: %w", err)
+		return fmt.Errorf("writing state Secret: %w", err)
 	}
-	return secret, nil
+	t.written = append(t.written, secret)
+	return nil
 }

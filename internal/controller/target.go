@@ -50,17 +50,18 @@ func targetCurrent(cred *authv1alpha1.CyclrCredential, target *metav1.PartialObj
 
 // ensureTarget makes the target Secret hold the token of res when it is not current (res.State
 // is then whole: the reconcile read the state Secret's data), records the version it wrote or
-// checked in res, and announces a restore (a deleted or edited target put back without calling
-// Cyclr) with an event. It returns the Secret it wrote, nil when it wrote none.
-func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context, cred *authv1alpha1.CyclrCredential,
+// checked in res, notes a write for awaitCache, and announces a restore (a deleted or edited
+// target put back without calling Cyclr) with an event.
+func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context, t *tokenPass,
 	target *metav1.PartialObjectMetadata, res *policy.Result,
-) (*corev1.Secret, error) {
+) error {
+	cred := t.cred
 	if !res.Renewed && targetCurrent(cred, target) {
-		return nil, nil
+		return nil
 	}
 	state, name := res.State, cred.TargetSecretName()
 	if state.MetadataOnly {
-		return nil, fmt.Errorf("the target Secret %q needs the state Secret's data, which was not read", name)
+		return fmt.Errorf("the target Secret %q needs the state Secret's data, which was not read", name)
 	}
 	var (
 		current *corev1.Secret
@@ -68,24 +69,25 @@ func (r *CyclrCredentialReconciler) ensureTarget(ctx context.Context, cred *auth
 	)
 	if target != nil {
 		if current, err = r.liveSecret(ctx, cred, name, false); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	secret, written, err := r.writeOwnedSecret(ctx, cred, name, current, false, func(secret *corev1.Secret) (bool, error) {
 		return applyTarget(secret, cred, state, r.Scheme)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("writing target Secret %q: %w", name, err)
+		return fmt.Errorf("writing target Secret %q: %w", name, err)
 	}
 	res.TargetVersion = secret.ResourceVersion
 	if !written {
-		return nil, nil
+		return nil
 	}
+	t.written = append(t.written, secret)
 	// A write after a spec change (spec.target.keys or formats, say) reshapes the target: no
 	// restore to announce.
 	if !res.Renewed && cred.Generation == cred.Status.ObservedGeneration {
 		r.Recorder.Eventf(cred, nil, corev1.EventTypeNormal, EventRestored, "WriteSecret",
 			"restored target Secret %q from the stored token, valid until %s", name, policy.Stamp(state.Token.ExpiresAt))
 	}
-	return secret, nil
+	return nil
 }

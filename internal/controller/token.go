@@ -18,10 +18,12 @@ package controller
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -98,4 +100,37 @@ func (r *CyclrCredentialReconciler) awaitCache(ctx context.Context, written []cl
 			return err == nil && probe.GetResourceVersion() == obj.GetResourceVersion(), nil
 		})
 	}
+}
+
+// lastCalls remembers when this process last called Cyclr for each namespace and name, for
+// as long as --min-refresh-interval can still hold a call back. Status keeps that time too,
+// but status goes with the object: without this, deleting and re-creating a CyclrCredential
+// would sign in again at once, as often as a tenant cares to (an account-lockout risk, and
+// the per-host budget is shared by every tenant). It survives delete and re-create, not a
+// restart of the operator; a restart is not a tenant's to make.
+type lastCalls struct {
+	mu    sync.Mutex
+	calls map[types.NamespacedName]time.Time
+}
+
+// record notes a call made at t, and forgets calls older than keep: they hold nothing back.
+func (m *lastCalls) record(key types.NamespacedName, t time.Time, keep time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.calls == nil {
+		m.calls = map[types.NamespacedName]time.Time{}
+	}
+	for k, at := range m.calls {
+		if t.Sub(at) > keep {
+			delete(m.calls, k)
+		}
+	}
+	m.calls[key] = t
+}
+
+// last is when this process last called Cyclr for key; zero when not within the interval.
+func (m *lastCalls) last(key types.NamespacedName) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[key]
 }

@@ -48,9 +48,33 @@ type Result struct {
 	TargetVersion string
 }
 
-// NextStatus computes the status after a reconcile of cred that produced r at now.
+// NextStatus computes the status after a reconcile of cred that produced r at now: the token's
+// record, then the plan and the Ready condition for what happened (one helper per outcome),
+// then the conditions kstatus reads, derived from Ready.
 func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) authv1alpha1.CyclrCredentialStatus {
 	st := *cred.Status.DeepCopy()
+	recordToken(&st, cred, r)
+	ready := metav1.Condition{Type: authv1alpha1.ConditionReady, ObservedGeneration: cred.Generation}
+	switch {
+	case r.Suspended:
+		ready = suspendedStatus(&st, ready, r, now)
+	case r.Waited:
+		ready = waitingStatus(&st, ready, r, now)
+	case r.Failure == nil:
+		ready = validStatus(&st, ready, cred, r)
+	default:
+		ready = failedStatus(&st, ready, r, now)
+	}
+	ready.Message = Bounded(ready.Message)
+	meta.SetStatusCondition(&st.Conditions, ready)
+	setHealth(&st.Conditions, ready)
+	return st
+}
+
+// recordToken records what the reconcile acted on: the generation, the target's name and
+// version, the refresh request honoured, and the token it left in the target, counting a new
+// revision once.
+func recordToken(st *authv1alpha1.CyclrCredentialStatus, cred *authv1alpha1.CyclrCredential, r Result) {
 	st.ObservedGeneration = cred.Generation
 	st.TokenSecretName = cred.TargetSecretName()
 	if r.Honoured != "" {
@@ -70,68 +94,82 @@ func NextStatus(cred *authv1alpha1.CyclrCredential, r Result, now time.Time) aut
 	if r.RolledOut || len(cred.Spec.RolloutRestartTargets) == 0 {
 		st.RolloutRevision = st.Revision
 	}
-	valid := r.State.Valid(now)
-	ready := metav1.Condition{Type: authv1alpha1.ConditionReady, ObservedGeneration: cred.Generation}
-	switch f := r.Failure; {
-	case r.Suspended:
-		st.RefreshAt = nil
-		// True: the operator does all the spec asks, which is nothing. False would keep kstatus,
-		// Helm --wait and Flux waiting for a token that a suspended credential never requests
-		// (kstatus reads any Ready=False as in progress); the reason and message say there is none.
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, authv1alpha1.ReasonSuspended,
-			"suspended: no token is requested or written, and the target Secret holds no valid token"
-		if valid {
-			ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
-			ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", Stamp(r.State.Token.ExpiresAt))
-		}
-	case r.Waited:
-		if !r.NotBefore.IsZero() {
-			st.RefreshAt = timePtr(ceilSecond(r.NotBefore))
-		}
-		ready.Status, ready.Reason = metav1.ConditionUnknown, authv1alpha1.ReasonRetryPending
-		ready.Message = "waiting for the next attempt"
-		if st.RefreshAt != nil {
-			ready.Message += " at " + Stamp(st.RefreshAt.Time)
-		}
-		if c := meta.FindStatusCondition(st.Conditions, authv1alpha1.ConditionReady); c != nil {
-			ready = *c
-			ready.ObservedGeneration = cred.Generation
-		}
-		if ready.Reason == authv1alpha1.ReasonRefreshFailing && !valid {
-			// RefreshFailing promises a valid token; it expired while the retry waits.
-			ready.Status, ready.Reason = metav1.ConditionFalse, st.LastFailureReason
-			if ready.Reason == "" { // a status written before lastFailureReason existed
-				ready.Reason = authv1alpha1.ReasonRetryPending
-			}
-			ready.Message = "the token has expired; " + ready.Message
-		}
-	case f == nil:
-		st.FailedAttempts, st.LastFailureTime, st.LastFailureReason, st.LastFailureInputs = 0, nil, "", ""
-		// Rounded up: the wake-up planned from status must not come before the precise plan.
-		st.RefreshAt = timePtr(ceilSecond(Situation{Credential: cred, State: r.State}.PlannedRefresh()))
-		ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
-		ready.Message = fmt.Sprintf("token valid until %s; next refresh at %s", Stamp(r.State.Token.ExpiresAt), Stamp(st.RefreshAt.Time))
-	default:
-		next := "it is retried when the problem is fixed"
-		st.RefreshAt, st.LastFailureReason = nil, f.Reason
-		if f.Attempted() {
-			st.FailedAttempts++
-			st.LastFailureTime, st.LastFailureInputs = timePtr(now), r.Inputs
-			// Rounded up, not down: the retry must not come before the backoff or Retry-After.
-			st.RefreshAt = timePtr(ceilSecond(now.Add(RetryDelay(f.Result, st.FailedAttempts, f.RetryAfter))))
-			next = "next attempt at " + Stamp(st.RefreshAt.Time)
-		}
-		ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, f.Reason, f.Message+"; "+next
-		if valid && !neverReady[f.Reason] {
-			ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing
-			ready.Message = fmt.Sprintf("%s: %s; the current token stays valid until %s; %s",
-				f.Reason, f.Message, Stamp(r.State.Token.ExpiresAt), next)
-		}
+}
+
+// suspendedStatus: no plan. Ready is True: the operator does all the spec asks, which is
+// nothing. False would keep kstatus, Helm --wait and Flux waiting for a token that a suspended
+// credential never requests (kstatus reads any Ready=False as in progress); the reason and
+// message say there is none.
+func suspendedStatus(st *authv1alpha1.CyclrCredentialStatus, ready metav1.Condition, r Result, now time.Time) metav1.Condition {
+	st.RefreshAt = nil
+	ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, authv1alpha1.ReasonSuspended,
+		"suspended: no token is requested or written, and the target Secret holds no valid token"
+	if r.State.Valid(now) {
+		ready.Reason = authv1alpha1.ReasonTokenValid
+		ready.Message = fmt.Sprintf("suspended: the token stays valid until %s and will not be refreshed", Stamp(r.State.Token.ExpiresAt))
 	}
-	ready.Message = Bounded(ready.Message)
-	meta.SetStatusCondition(&st.Conditions, ready)
-	setHealth(&st.Conditions, ready)
-	return st
+	return ready
+}
+
+// waitingStatus: the attempt is planned for r.NotBefore; Ready stays as it was (a wait changes
+// nothing the user can see), unless a RefreshFailing token expired meanwhile.
+func waitingStatus(st *authv1alpha1.CyclrCredentialStatus, ready metav1.Condition, r Result, now time.Time) metav1.Condition {
+	if !r.NotBefore.IsZero() {
+		st.RefreshAt = timePtr(ceilSecond(r.NotBefore))
+	}
+	ready.Status, ready.Reason = metav1.ConditionUnknown, authv1alpha1.ReasonRetryPending
+	ready.Message = "waiting for the next attempt"
+	if st.RefreshAt != nil {
+		ready.Message += " at " + Stamp(st.RefreshAt.Time)
+	}
+	if c := meta.FindStatusCondition(st.Conditions, authv1alpha1.ConditionReady); c != nil {
+		generation := ready.ObservedGeneration
+		ready = *c
+		ready.ObservedGeneration = generation
+	}
+	if ready.Reason == authv1alpha1.ReasonRefreshFailing && !r.State.Valid(now) {
+		// RefreshFailing promises a valid token; it expired while the retry waits.
+		ready.Status, ready.Reason = metav1.ConditionFalse, st.LastFailureReason
+		if ready.Reason == "" { // a status written before lastFailureReason existed
+			ready.Reason = authv1alpha1.ReasonRetryPending
+		}
+		ready.Message = "the token has expired; " + ready.Message
+	}
+	return ready
+}
+
+// validStatus: no failure; the next look is the planned refresh, rounded up, since the wake-up
+// planned from status must not come before the precise plan.
+func validStatus(st *authv1alpha1.CyclrCredentialStatus, ready metav1.Condition,
+	cred *authv1alpha1.CyclrCredential, r Result,
+) metav1.Condition {
+	st.FailedAttempts, st.LastFailureTime, st.LastFailureReason, st.LastFailureInputs = 0, nil, "", ""
+	st.RefreshAt = timePtr(ceilSecond(Situation{Credential: cred, State: r.State}.PlannedRefresh()))
+	ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonTokenValid
+	ready.Message = fmt.Sprintf("token valid until %s; next refresh at %s", Stamp(r.State.Token.ExpiresAt), Stamp(st.RefreshAt.Time))
+	return ready
+}
+
+// failedStatus: a failed attempt counts and backs off (the retry rounded up, so it never comes
+// before the backoff or Retry-After); a ConfigError waits for the user. A valid token keeps
+// Ready True as RefreshFailing, except for the reasons that will never let it refresh.
+func failedStatus(st *authv1alpha1.CyclrCredentialStatus, ready metav1.Condition, r Result, now time.Time) metav1.Condition {
+	f := r.Failure
+	next := "it is retried when the problem is fixed"
+	st.RefreshAt, st.LastFailureReason = nil, f.Reason
+	if f.Attempted() {
+		st.FailedAttempts++
+		st.LastFailureTime, st.LastFailureInputs = timePtr(now), r.Inputs
+		st.RefreshAt = timePtr(ceilSecond(now.Add(RetryDelay(f.Result, st.FailedAttempts, f.RetryAfter))))
+		next = "next attempt at " + Stamp(st.RefreshAt.Time)
+	}
+	ready.Status, ready.Reason, ready.Message = metav1.ConditionFalse, f.Reason, f.Message+"; "+next
+	if r.State.Valid(now) && !neverReady[f.Reason] {
+		ready.Status, ready.Reason = metav1.ConditionTrue, authv1alpha1.ReasonRefreshFailing
+		ready.Message = fmt.Sprintf("%s: %s; the current token stays valid until %s; %s",
+			f.Reason, f.Message, Stamp(r.State.Token.ExpiresAt), next)
+	}
+	return ready
 }
 
 // newRevision reports whether the token of r is one status has not recorded yet: one just

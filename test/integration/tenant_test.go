@@ -182,10 +182,14 @@ func TestForbiddenInvalidGrantSignsInAgain(t *testing.T) {
 	h.cyclr.FailNext(1, cyclrtest.Fault{Status: 403, Body: `{"error":"invalid_grant","error_description":"used"}`})
 	h.annotate("cred", authv1alpha1.RefreshRequestedAtAnnotation, "now")
 	h.waitEvent("cred", "Reauthenticated")
-	c := h.waitReady("cred", authv1alpha1.ReasonTokenValid, 10*time.Second)
-	if c.Status.Revision != 2 || c.Status.LastGrant != string(cyclr.GrantPassword) {
-		t.Errorf("revision %d, lastGrant %q; want 2, password", c.Status.Revision, c.Status.LastGrant)
-	}
+	// The event comes before the status write: wait for the status, not for the event alone.
+	h.eventually(10*time.Second, func() error {
+		c := h.get("cred")
+		if c.Status.Revision != 2 || c.Status.LastGrant != string(cyclr.GrantPassword) {
+			return fmt.Errorf("revision %d, lastGrant %q; want 2, password", c.Status.Revision, c.Status.LastGrant)
+		}
+		return testenv.ReadyFor(c, authv1alpha1.ReasonTokenValid)
+	})
 	if !h.cyclr.TokenValid(h.targetToken("cred")) {
 		t.Error("the target holds a token Cyclr does not accept")
 	}

@@ -18,10 +18,8 @@ package controller
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,12 +35,6 @@ import (
 	"github.com/cyclr-operator/cyclr-token-operator/internal/cyclr"
 	"github.com/cyclr-operator/cyclr-token-operator/internal/policy"
 )
-
-// secretNamesIndex indexes CyclrCredentials by the Secrets they read or write, so a change to
-// any of those Secrets finds its credentials. A target named after its credential (the
-// default) is found by that name instead: an index entry per credential would cost more
-// memory than the credential's own cached copy.
-const secretNamesIndex = "cyclr.secretNames"
 
 // Options tune the controller; cmd/main.go fills them from flags.
 type Options struct {
@@ -71,10 +63,6 @@ func NewReconciler(mgr ctrl.Manager, tokens TokenClient, hosts cyclr.HostChecker
 // changed or deleted; any other, to notice a change to a login Secret or a conflicting target
 // name being freed.
 func (r *CyclrCredentialReconciler) SetupWithManager(mgr ctrl.Manager, opts Options) error {
-	indexer := mgr.GetFieldIndexer()
-	if err := indexer.IndexField(context.Background(), &authv1alpha1.CyclrCredential{}, secretNamesIndex, secretNames); err != nil {
-		return fmt.Errorf("indexing CyclrCredentials by Secret: %w", err)
-	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&authv1alpha1.CyclrCredential{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
@@ -103,36 +91,22 @@ func credentialControlled(obj metav1.Object) bool {
 	return ref != nil && ref.Kind == "CyclrCredential" && ref.APIVersion == authv1alpha1.GroupVersion.String()
 }
 
-func secretNames(obj client.Object) []string {
-	cred := obj.(*authv1alpha1.CyclrCredential)
-	names := []string{cred.Spec.CredentialsSecretRef.Name}
-	if target := cred.TargetSecretName(); target != cred.Name {
-		names = append(names, target)
-	}
-	return names
-}
-
-// credentialsUsingSecret are the credentials that read or write secret: those the index finds,
-// and the credential of the same name when that is its target.
+// credentialsUsingSecret are the credentials of secret's namespace that read it (their login)
+// or write it (their target). They are found by a scan of the namespace's credentials in the
+// cache, not an index: an index entry per credential would cost more memory than the scan
+// costs time, for events that are rare (a login edited, a conflicting Secret removed).
 func (r *CyclrCredentialReconciler) credentialsUsingSecret(ctx context.Context, secret client.Object) []reconcile.Request {
-	key := client.ObjectKeyFromObject(secret)
 	var creds authv1alpha1.CyclrCredentialList
-	if err := r.List(ctx, &creds, client.InNamespace(key.Namespace), client.MatchingFields{secretNamesIndex: key.Name},
-		client.UnsafeDisableDeepCopy); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "listing CyclrCredentials for a Secret", "secret", key.Name)
+	if err := r.List(ctx, &creds, client.InNamespace(secret.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing CyclrCredentials for a Secret", "secret", secret.GetName())
 		return nil
 	}
-	reqs := make([]reconcile.Request, 0, len(creds.Items)+1)
-	for _, c := range creds.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
-	}
-	namesake := &authv1alpha1.CyclrCredential{}
-	err := r.Get(ctx, key, namesake)
-	switch {
-	case err == nil && namesake.TargetSecretName() == key.Name:
-		reqs = append(reqs, reconcile.Request{NamespacedName: key}) // the queue merges a duplicate
-	case err != nil && !apierrors.IsNotFound(err):
-		ctrl.LoggerFrom(ctx).Error(err, "reading the CyclrCredential named like a Secret", "secret", key.Name)
+	var reqs []reconcile.Request
+	for i := range creds.Items {
+		c := &creds.Items[i]
+		if c.Spec.CredentialsSecretRef.Name == secret.GetName() || c.TargetSecretName() == secret.GetName() {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(c)})
+		}
 	}
 	return reqs
 }

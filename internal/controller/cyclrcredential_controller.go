@@ -76,6 +76,24 @@ type CyclrCredentialReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
+// Event reasons for a token written: constant, so users can filter on them. Failures are
+// reported with the Ready condition's reason (AuthenticationFailed, CyclrUnavailable,
+// TargetSecretConflict, ...). Notes name objects, keys and error codes, never a secret.
+const (
+	EventIssued          = "Issued"
+	EventRefreshed       = "Refreshed"
+	EventReauthenticated = "Reauthenticated"
+	EventRestored        = "Restored"
+
+	// EventRolloutRestarted: a rollout restart target was restarted for a new token.
+	EventRolloutRestarted = "RolloutRestarted"
+	// EventRolloutRestartFailed (Warning): a rollout restart target is missing, forbidden or
+	// could not be patched; Ready is unaffected.
+	EventRolloutRestartFailed = "RolloutRestartFailed"
+	// EventRetained: the target Secret was released, ownerless, when the credential was deleted.
+	EventRetained = "Retained"
+)
+
 // staleCacheRequeue is how soon a credential whose spec changed while it was reconciled is
 // looked at again; the watch event of that change usually comes first.
 const staleCacheRequeue = time.Second

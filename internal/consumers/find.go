@@ -166,8 +166,8 @@ func verdict(w *Workload, refs []Reference, cred *authv1alpha1.CyclrCredential) 
 	kind, restartable := restartableKind(w.Kind)
 	if !restartable {
 		return false, "no: " + via + " keep the token the pod started with, and the operator restarts only " +
-			"Deployments, StatefulSets and DaemonSets", "mount Secret " + cred.TargetSecretName() +
-			" as a volume without subPath and read the file at each call"
+				"Deployments, StatefulSets and DaemonSets", "mount Secret " + cred.TargetSecretName() +
+				" as a volume without subPath and read the file at each call"
 	}
 	targeted := slices.Contains(cred.Spec.RolloutRestartTargets, authv1alpha1.RolloutRestartTarget{Kind: kind, Name: w.Name})
 	allowed := AllowsRestartBy(w.Annotations, cred.Name)

@@ -142,12 +142,11 @@ func longRunningContainers(spec *corev1.PodSpec) []corev1.Container {
 
 // kubeletSync is what a volume consumer waits for: the kubelet's sync period plus its cache
 // TTL, up to about 75 s at the kubelet's defaults (measured by make e2e).
-const kubeletSync = "yes, after the kubelet's sync (up to about 75 s at its defaults)"
+const kubeletSync = "yes, after the kubelet's sync (up to about 75 s)"
 
 // singleUseNote is added for a volume consumer of a RefreshToken rotation: the old token dies
 // when the new one is issued, before the kubelet has updated the file.
-const singleUseNote = "; rotation RefreshToken ends the old token at once, so calls until then get 401 " +
-	"(rotation Reauthenticate has no such window)"
+const singleUseNote = "; with rotation RefreshToken, 401s until then (Reauthenticate has no such window)"
 
 // verdict says whether w will see the next token, and if not, the fix.
 func verdict(w *Workload, refs []Reference, cred *authv1alpha1.CyclrCredential) (sees bool, why, fix string) {
@@ -165,9 +164,9 @@ func verdict(w *Workload, refs []Reference, cred *authv1alpha1.CyclrCredential) 
 	via := strings.Join(stale, " and ")
 	kind, restartable := restartableKind(w.Kind)
 	if !restartable {
-		return false, "no: " + via + " keep the token the pod started with, and the operator restarts only " +
-				"Deployments, StatefulSets and DaemonSets", "mount Secret " + cred.TargetSecretName() +
-				" as a volume without subPath and read the file at each call"
+		why := "no: through " + via + " it keeps the token the pod started with, and the operator restarts only " +
+			"Deployments, StatefulSets and DaemonSets"
+		return false, why, "mount Secret " + cred.TargetSecretName() + " as a volume without subPath and read the file at each call"
 	}
 	targeted := slices.Contains(cred.Spec.RolloutRestartTargets, authv1alpha1.RolloutRestartTarget{Kind: kind, Name: w.Name})
 	allowed := AllowsRestartBy(w.Annotations, cred.Name)
@@ -182,7 +181,7 @@ func verdict(w *Workload, refs []Reference, cred *authv1alpha1.CyclrCredential) 
 		steps = append(steps, "kubectl annotate "+strings.ToLower(w.Kind)+"/"+w.Name+" --overwrite "+
 			authv1alpha1.AllowRestartByAnnotation+"="+allowList(w.Annotations, cred.Name))
 	}
-	return false, "no: " + via + " keep the token the pod started with, and " + missing(targeted, allowed),
+	return false, "no: through " + via + " it keeps the token the pod started with, and " + missing(targeted, allowed),
 		strings.Join(steps, "; and ") + " (or mount the Secret as a volume without subPath)"
 }
 

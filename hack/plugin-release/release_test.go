@@ -64,7 +64,7 @@ func checkPlatforms(t *testing.T, p index.Plugin, version string, want func(goos
 	if p.Name != "cyclr" || p.Spec.Version != "v"+version {
 		t.Errorf("name %q, version %q; want cyclr, v%s", p.Name, p.Spec.Version, version)
 	}
-	var got []string
+	got := make([]string, 0, len(p.Spec.Platforms))
 	for _, pl := range p.Spec.Platforms {
 		goos, goarch := pl.Selector.MatchLabels["os"], pl.Selector.MatchLabels["arch"]
 		got = append(got, goos+"/"+goarch)

@@ -209,8 +209,9 @@ func TestWorkloadsListsEachTemplateOnce(t *testing.T) {
 			{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "debug"}},
 		},
 	}
-	var got []string
-	for _, w := range Workloads(inv) {
+	workloads := Workloads(inv)
+	got := make([]string, 0, len(workloads))
+	for _, w := range workloads {
 		got = append(got, w.Kind+"/"+w.Name)
 	}
 	want := []string{"Deployment/api", "StatefulSet/db", "DaemonSet/agent", "ReplicaSet/bare-rs", "ReplicaSet/rollout-rs",

@@ -107,6 +107,6 @@ func controlledBy(meta *metav1.ObjectMeta, kinds ...string) bool {
 
 // builtinGroup is the API group of each kind controlledBy is asked about.
 var builtinGroup = map[string]string{
-	"Deployment": "apps", "ReplicaSet": "apps", "StatefulSet": "apps", "DaemonSet": "apps",
-	"Job": "batch", "CronJob": "batch",
+	"Deployment": appsv1.GroupName, "ReplicaSet": appsv1.GroupName, "StatefulSet": appsv1.GroupName, "DaemonSet": appsv1.GroupName,
+	"Job": batchv1.GroupName, "CronJob": batchv1.GroupName,
 }

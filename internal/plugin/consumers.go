@@ -73,20 +73,21 @@ func (o *options) runConsumers(ctx context.Context, name string) error {
 // line per consumer that will keep a dead token.
 func writeConsumers(out io.Writer, secret string, found []consumers.Consumer) error {
 	w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
-	fmt.Fprintln(w, "KIND\tNAME\tCONTAINER\tHOW\tWHERE\tSEES NEXT TOKEN")
+	// Writes to the tabwriter only buffer; Flush returns what writing out failed with.
+	_, _ = fmt.Fprintln(w, "KIND\tNAME\tCONTAINER\tHOW\tWHERE\tSEES NEXT TOKEN")
 	for _, c := range found {
 		for _, r := range c.References {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, c.Name, r.Container, r.How, orNone(r.Detail), c.Why)
+			_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Kind, c.Name, r.Container, r.How, orNone(r.Detail), c.Why)
+		}
+	}
+	for _, c := range found {
+		if !c.SeesNextToken { // a line without tabs: it ends the table's columns and is printed as it is
+			_, _ = fmt.Fprintf(w, "WARNING: %s/%s will keep a dead token after the next rotation of Secret %s; fix: %s\n",
+				c.Kind, c.Name, secret, c.Fix)
 		}
 	}
 	if err := w.Flush(); err != nil {
-		return fmt.Errorf("writing the table: %w", err)
-	}
-	for _, c := range found {
-		if !c.SeesNextToken {
-			fmt.Fprintf(out, "WARNING: %s/%s will keep a dead token after the next rotation of Secret %s; fix: %s\n",
-				c.Kind, c.Name, secret, c.Fix)
-		}
+		return fmt.Errorf("writing the consumers: %w", err)
 	}
 	return nil
 }

@@ -82,17 +82,16 @@ func (r *refreshOptions) run(ctx context.Context, name string) error {
 	if err := c.Patch(ctx, cred, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		return fmt.Errorf("requesting a refresh of cyclrcredential %s/%s: %w", namespace, name, err)
 	}
-	fmt.Fprintf(r.streams.Out, "cyclrcredential/%s refresh requested (revision %d)\n", name, before)
-	if !r.wait {
-		return nil
+	if _, err := fmt.Fprintf(r.streams.Out, "cyclrcredential/%s refresh requested (revision %d)\n", name, before); err != nil || !r.wait {
+		return err
 	}
 	cred, err = waitForRevision(ctx, c, client.ObjectKeyFromObject(cred), before, r.timeout)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.streams.Out, "cyclrcredential/%s revision %d Ready (%s), expires %s\n",
+	_, err = fmt.Fprintf(r.streams.Out, "cyclrcredential/%s revision %d Ready (%s), expires %s\n",
 		name, cred.Status.Revision, readyReason(cred), when(cred.Status.ExpiresAt, r.now()))
-	return nil
+	return err
 }
 
 // waitForRevision polls until the credential has a revision after before and is Ready. It
@@ -157,5 +156,5 @@ func readyReason(cred *authv1alpha1.CyclrCredential) string {
 	if ready := meta.FindStatusCondition(cred.Status.Conditions, authv1alpha1.ConditionReady); ready != nil {
 		return ready.Reason
 	}
-	return "<none>"
+	return none
 }

@@ -181,15 +181,17 @@ func statusOf(cred *authv1alpha1.CyclrCredential, found []consumers.Consumer) Cr
 
 func writeStatusTable(out io.Writer, rows []CredentialStatus, withNamespace bool, now time.Time) error {
 	w := tabwriter.NewWriter(out, 0, 8, 3, ' ', 0)
+	// Writes to the tabwriter only buffer; Flush returns what writing out failed with.
 	if withNamespace {
-		fmt.Fprint(w, "NAMESPACE\t")
+		_, _ = fmt.Fprint(w, "NAMESPACE\t")
 	}
-	fmt.Fprintln(w, "NAME\tREADY\tREASON\tGRANT\tLOGIN\tEXPIRES\tNEXT REFRESH\tLAST FAILURE\tCONSUMERS")
+	_, _ = fmt.Fprintln(w, "NAME\tREADY\tREASON\tGRANT\tLOGIN\tEXPIRES\tNEXT REFRESH\tLAST FAILURE\tCONSUMERS")
 	for _, r := range rows {
 		if withNamespace {
-			fmt.Fprintf(w, "%s\t", r.Namespace)
+			_, _ = fmt.Fprintf(w, "%s\t", r.Namespace)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Ready, orNone(r.Reason), orNone(r.Grant), orNone(r.Login.String()),
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Ready, orNone(r.Reason), orNone(r.Grant),
+			orNone(r.Login.String()),
 			when(r.ExpiresAt, now), when(r.RefreshAt, now), lastFailure(r, now), consumerCount(r))
 	}
 	if err := w.Flush(); err != nil {
@@ -201,7 +203,7 @@ func writeStatusTable(out io.Writer, rows []CredentialStatus, withNamespace bool
 // when is a time with how far it is from now, in kubectl's age format: "2026-05-01T10:00:00Z (in 23h)".
 func when(t *metav1.Time, now time.Time) string {
 	if t == nil {
-		return "<none>"
+		return none
 	}
 	d := t.Sub(now)
 	if d < 0 {
@@ -212,7 +214,7 @@ func when(t *metav1.Time, now time.Time) string {
 
 func lastFailure(r CredentialStatus, now time.Time) string {
 	if r.LastFailure == "" {
-		return "<none>"
+		return none
 	}
 	if r.LastFailureTime == nil {
 		return r.LastFailure
@@ -227,9 +229,12 @@ func consumerCount(r CredentialStatus) string {
 	return fmt.Sprintf("%d (%d at risk)", r.Consumers, r.AtRisk)
 }
 
+// none is what kubectl prints for an empty field.
+const none = "<none>"
+
 func orNone(s string) string {
 	if s == "" {
-		return "<none>"
+		return none
 	}
 	return s
 }

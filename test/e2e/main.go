@@ -85,7 +85,8 @@ func main() {
 
 func (c config) check() error {
 	for name, v := range map[string]string{"-k8s": c.k8sDir, "-helm": c.helm, "-kubectl-cyclr": c.plugin, "-images": c.imagesDir,
-		"-chart": c.chart, "-chart-next": c.chartNext, "-install-yaml": c.installYAML, "-version": c.version, "-next-version": c.nextVersion, "-logs": c.logsDir} {
+		"-chart": c.chart, "-chart-next": c.chartNext, "-install-yaml": c.installYAML, "-version": c.version,
+		"-next-version": c.nextVersion, "-logs": c.logsDir} {
 		if v == "" {
 			return fmt.Errorf("%s is required", name)
 		}

@@ -22,7 +22,11 @@ import (
 	"strings"
 )
 
-// pluginEnvConsumer reads the "refresh" credential's Secret from an environment variable and is
+// volumeOnlyCredential is the RefreshToken subject of scenarioRotations: its one consumer
+// reads a volume.
+const volumeOnlyCredential = "refresh"
+
+// pluginEnvConsumer reads volumeOnlyCredential's Secret from an environment variable and is
 // none of its rollout restart targets: the consumer `kubectl cyclr consumers` must warn about.
 const pluginEnvConsumer = "plugin-env"
 
@@ -30,7 +34,7 @@ const pluginEnvConsumer = "plugin-env"
 // consumers warns for an env consumer that nothing restarts and for no volume consumer nor
 // restarted env consumer, and refresh --wait returns once a new token is in the Secret.
 func (c *cluster) scenarioPlugin(ctx context.Context) error {
-	if _, err := c.kubectl(ctx, consumerManifest(pluginEnvConsumer, "refresh", envConsumer), "apply", "-f", "-"); err != nil {
+	if _, err := c.kubectl(ctx, consumerManifest(pluginEnvConsumer, volumeOnlyCredential, envConsumer), "apply", "-f", "-"); err != nil {
 		return err
 	}
 	defer func() {
@@ -40,8 +44,8 @@ func (c *cluster) scenarioPlugin(ctx context.Context) error {
 	}()
 	var printed strings.Builder
 	for credential, warned := range map[string][]string{
-		"refresh": {"Deployment/" + pluginEnvConsumer}, // and not Deployment/refresh, its volume consumer
-		"restart": nil,                                 // restart-env is a restart target that allows it
+		volumeOnlyCredential: {"Deployment/" + pluginEnvConsumer}, // and not its volume consumer
+		"restart":            nil,                                 // restart-env is a restart target that allows it
 	} {
 		out, err := c.kubectlCyclr(ctx, "consumers", credential, "-n", consumerNamespace)
 		if err != nil {

@@ -110,6 +110,10 @@ lint-config: golangci-lint ## Verify golangci-lint linter configuration
 build: manifests generate fmt vet ## Build manager binary (VERSION and REVISION stamped: bin/manager --version).
 	go build -ldflags "$(VERSION_LDFLAGS)" -o bin/manager ./cmd
 
+.PHONY: plugin
+plugin: ## Build the kubectl plugin bin/kubectl-cyclr (VERSION and REVISION stamped: kubectl cyclr version); see docs/kubectl-plugin.md.
+	go build -ldflags "$(VERSION_LDFLAGS)" -o bin/kubectl-cyclr ./cmd/kubectl-cyclr
+
 # RUN_ARGS are passed to the manager by `make run` when a cluster is reachable, e.g.
 # make run RUN_ARGS="--namespaces=integrations --zap-log-level=debug"
 RUN_ARGS ?=
@@ -313,8 +317,14 @@ SBOM = dist/cyclr-token-operator-$(VERSION).cdx.json
 CHANGELOG ?= CHANGELOG.md
 RELEASE_NOTES = dist/RELEASE-NOTES-$(VERSION).md
 CHART_ARCHIVE = dist/cyclr-token-operator-$(VERSION).tgz
+# The kubectl plugin: one archive per platform (kubectl-cyclr and LICENSE) and the krew manifest
+# plugins/cyclr.yaml rendered with their URLs and SHA-256 (hack/plugin-release).
+PLUGIN_PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
+comma := ,
+PLUGIN_ARCHIVES = $(foreach p,$(subst $(comma), ,$(PLUGIN_PLATFORMS)),dist/kubectl-cyclr-$(VERSION)-$(subst /,-,$(p)).tar.gz)
+KREW_MANIFEST = dist/cyclr.yaml
 # What SHA256SUMS lists: every file of the release, named relative to dist/.
-RELEASE_FILES = $(IMAGE_ARCHIVE) $(SBOM) dist/install.yaml $(CHART_ARCHIVE) $(RELEASE_NOTES)
+RELEASE_FILES = $(IMAGE_ARCHIVE) $(SBOM) dist/install.yaml $(CHART_ARCHIVE) $(RELEASE_NOTES) $(PLUGIN_ARCHIVES) $(KREW_MANIFEST)
 # Semantic version without a leading v or +build metadata: it is an image tag and a chart version.
 RELEASE_VERSION_PATTERN = ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$$
 
@@ -334,7 +344,7 @@ sbom: cyclonedx-gomod ## Write the manager's CycloneDX SBOM (JSON) beside the im
 # config/manager/kustomization.yaml (which build-installer edits) is left as it is. (kustomize
 # takes no absolute path to a base, hence dist/ rather than /tmp.)
 .PHONY: release
-release: ## Build release VERSION=x.y.z into dist/: image archive, SBOM, install.yaml, Helm chart, release notes, SHA256SUMS.
+release: ## Build release VERSION=x.y.z into dist/: image archive, SBOM, install.yaml, Helm chart, kubectl plugin archives and krew manifest, release notes, SHA256SUMS.
 	@if [ "$(origin VERSION)" = file ]; then echo "release: say which version: make release VERSION=x.y.z"; exit 1; fi
 	@[[ "$(VERSION)" =~ $(RELEASE_VERSION_PATTERN) ]] || { echo "release: VERSION=$(VERSION) is not x.y.z or x.y.z-prerelease" \
 		"(semantic version, no leading v, no +build metadata): it becomes the image tag and the chart version"; exit 1; }
@@ -350,6 +360,11 @@ release: ## Build release VERSION=x.y.z into dist/: image archive, SBOM, install
 		"$(KUSTOMIZE)" edit set image controller="$(IMAGE_REF)"); \
 	"$(KUSTOMIZE)" build "$$overlay" > dist/install.yaml
 	"$(HELM)" package charts/cyclr-token-operator --version "$(VERSION)" --app-version "$(VERSION)" -d dist/
+	$(MAKE) --no-print-directory plugin-release
+
+.PHONY: plugin-release
+plugin-release: ## Cross-build the kubectl plugin's release archives (PLUGIN_PLATFORMS) and render the krew manifest dist/cyclr.yaml.
+	go run ./hack/plugin-release -version "$(VERSION)" -revision "$(REVISION)" -platforms "$(PLUGIN_PLATFORMS)" -out dist
 	cd dist && $$(command -v sha256sum >/dev/null && echo sha256sum || echo shasum -a 256) \
 		$(patsubst dist/%,%,$(RELEASE_FILES)) > SHA256SUMS
 	@ls -l $(RELEASE_FILES) dist/SHA256SUMS

@@ -41,7 +41,7 @@ NEXT_VERSION="${E2E_NEXT_VERSION:-0.0.0-e2e.2}"
 printf '# Changelog\n\n## [%s]\n\n- e2e upgrade target.\n\n## [%s]\n\n- e2e release.\n' \
   "$NEXT_VERSION" "$VERSION" >"${OUT}/CHANGELOG.md"
 for v in "$NEXT_VERSION" "$VERSION"; do
-  make --no-print-directory release VERSION="$v" IMAGE_PLATFORMS="linux/$(go env GOARCH)" \
+  make --no-print-directory release VERSION="$v" IMAGE_PLATFORMS="linux/$(go env GOARCH)" PLUGIN_PLATFORMS="linux/$(go env GOARCH)" \
     CHANGELOG="${OUT}/CHANGELOG.md" >/dev/null
   cp "dist/cyclr-token-operator-${v}.oci.tar" "${OUT}/images/"
 done
@@ -53,9 +53,12 @@ for image in cyclr-emulator:./hack/cyclr-emulator consumer:./test/e2e/images/con
     -platforms "linux/$(go env GOARCH)" -out "${OUT}/images/${name}.oci.tar" >/dev/null
 done
 
+# The plugin as a user installs it: from its release archive.
+tar -xzf "dist/kubectl-cyclr-${VERSION}-linux-$(go env GOARCH).tar.gz" -C "${OUT}" kubectl-cyclr
+
 go build -o "${OUT}/e2e" ./test/e2e
 rm -rf "${OUT}/logs"
-exec "${OUT}/e2e" -k8s "$K8S" -helm "${ROOT}/bin/helm" -images "${OUT}/images" \
+exec "${OUT}/e2e" -k8s "$K8S" -helm "${ROOT}/bin/helm" -kubectl-cyclr "${OUT}/kubectl-cyclr" -images "${OUT}/images" \
   -chart "dist/cyclr-token-operator-${VERSION}.tgz" -chart-next "dist/cyclr-token-operator-${NEXT_VERSION}.tgz" \
   -install-yaml dist/install.yaml -version "$VERSION" -next-version "$NEXT_VERSION" \
   -logs "${OUT}/logs" -figures "${OUT}/figures.md" "$@"

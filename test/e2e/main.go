@@ -37,6 +37,7 @@ import (
 type config struct {
 	k8sDir      string // kube-* binaries, etcd and kubectl (hack/build-control-plane.sh node)
 	helm        string
+	plugin      string // kubectl-cyclr, from its release archive (scenario plugin)
 	imagesDir   string // every *.tar in it is imported into containerd
 	chart       string // packaged chart of version
 	chartNext   string // packaged chart of nextVersion, for the upgrade
@@ -57,6 +58,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.k8sDir, "k8s", "", "directory of etcd, kube-apiserver, kubelet, ... (required)")
 	flag.StringVar(&cfg.helm, "helm", "", "helm binary (required)")
+	flag.StringVar(&cfg.plugin, "kubectl-cyclr", "", "kubectl-cyclr binary, from its release archive (required)")
 	flag.StringVar(&cfg.imagesDir, "images", "", "directory of OCI image archives to import (required)")
 	flag.StringVar(&cfg.chart, "chart", "", "packaged chart to install (required)")
 	flag.StringVar(&cfg.chartNext, "chart-next", "", "packaged chart to upgrade to (required)")
@@ -82,8 +84,9 @@ func main() {
 }
 
 func (c config) check() error {
-	for name, v := range map[string]string{"-k8s": c.k8sDir, "-helm": c.helm, "-images": c.imagesDir, "-chart": c.chart,
-		"-chart-next": c.chartNext, "-install-yaml": c.installYAML, "-version": c.version, "-next-version": c.nextVersion, "-logs": c.logsDir} {
+	for name, v := range map[string]string{"-k8s": c.k8sDir, "-helm": c.helm, "-kubectl-cyclr": c.plugin, "-images": c.imagesDir,
+		"-chart": c.chart, "-chart-next": c.chartNext, "-install-yaml": c.installYAML, "-version": c.version,
+		"-next-version": c.nextVersion, "-logs": c.logsDir} {
 		if v == "" {
 			return fmt.Errorf("%s is required", name)
 		}

@@ -39,6 +39,7 @@ var scenarios = []scenario{
 	{"install", (*cluster).scenarioInstall},
 	{"first-token", (*cluster).scenarioFirstToken},
 	{"rotations", (*cluster).scenarioRotations},
+	{"plugin", (*cluster).scenarioPlugin},
 	{"operator-restart", (*cluster).scenarioOperatorRestart},
 	{"two-replicas", (*cluster).scenarioTwoReplicas},
 	{"upgrade", (*cluster).scenarioUpgrade},

@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "strings"
+
 // Names fixed by the contract (docs/design.md, sections 1 and 4): tests outside the project use them.
 const (
 	// RefreshRequestedAtAnnotation, set or changed to any value, asks for a new token now.
@@ -108,3 +110,15 @@ const (
 	// MaxCyclrIDLength bounds spec.clientID and spec.accountID (characters A-Z a-z 0-9 . _ -).
 	MaxCyclrIDLength = 128
 )
+
+// AllowsRestartBy reports whether a workload's annotations list the CyclrCredential named
+// credential in AllowRestartByAnnotation (comma-separated, spaces ignored): the operator
+// restarts only such a workload, and `kubectl cyclr consumers` counts on no other.
+func AllowsRestartBy(annotations map[string]string, credential string) bool {
+	for name := range strings.SplitSeq(annotations[AllowRestartByAnnotation], ",") {
+		if strings.TrimSpace(name) == credential {
+			return true
+		}
+	}
+	return false
+}

@@ -169,7 +169,7 @@ func verdict(w *Workload, refs []Reference, cred *authv1alpha1.CyclrCredential) 
 		return false, why, "mount Secret " + cred.TargetSecretName() + " as a volume without subPath and read the file at each call"
 	}
 	targeted := slices.Contains(cred.Spec.RolloutRestartTargets, authv1alpha1.RolloutRestartTarget{Kind: kind, Name: w.Name})
-	allowed := AllowsRestartBy(w.Annotations, cred.Name)
+	allowed := authv1alpha1.AllowsRestartBy(w.Annotations, cred.Name)
 	if targeted && allowed {
 		return true, "yes, through the rollout restart after each new token", ""
 	}
@@ -220,17 +220,6 @@ func missing(targeted, allowed bool) string {
 		return "the credential does not list it in spec.rolloutRestartTargets"
 	}
 	return "the workload's " + authv1alpha1.AllowRestartByAnnotation + " annotation does not list the credential"
-}
-
-// AllowsRestartBy reports whether the allow-restart-by annotation lists the credential name
-// (comma-separated, spaces ignored), as the operator reads it.
-func AllowsRestartBy(annotations map[string]string, credential string) bool {
-	for name := range strings.SplitSeq(annotations[authv1alpha1.AllowRestartByAnnotation], ",") {
-		if strings.TrimSpace(name) == credential {
-			return true
-		}
-	}
-	return false
 }
 
 // allowList is the annotation's value with the credential added to the names already there.

@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -97,7 +96,7 @@ func (r *CyclrCredentialReconciler) restartWorkload(ctx context.Context, cred *a
 	if err := r.APIReader.Get(ctx, key, workload); err != nil {
 		return apiResult(err), err
 	}
-	if !allowsRestartBy(workload, cred.Name) {
+	if !authv1alpha1.AllowsRestartBy(workload.GetAnnotations(), cred.Name) {
 		return restartNotAllowed, errRestartNotAllowed
 	}
 	if template.Annotations[authv1alpha1.RestartedAtAnnotation] == restartedAt {
@@ -109,17 +108,6 @@ func (r *CyclrCredentialReconciler) restartWorkload(ctx context.Context, cred *a
 		return apiResult(err), err
 	}
 	return restartRestarted, nil
-}
-
-// allowsRestartBy reports whether the workload's allow-restart-by annotation lists the
-// credential name (comma-separated, spaces ignored).
-func allowsRestartBy(workload client.Object, credential string) bool {
-	for name := range strings.SplitSeq(workload.GetAnnotations()[authv1alpha1.AllowRestartByAnnotation], ",") {
-		if strings.TrimSpace(name) == credential {
-			return true
-		}
-	}
-	return false
 }
 
 // newWorkload returns an empty object of kind and its pod template, nil for another kind.

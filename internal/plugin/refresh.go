@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -105,7 +106,12 @@ func waitForRevision(ctx context.Context, c client.Client, key client.ObjectKey,
 	var stop error
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		if err := c.Get(ctx, key, cred); err != nil {
-			return false, fmt.Errorf("getting cyclrcredential %s: %w", key, err)
+			if apierrors.IsNotFound(err) {
+				return false, fmt.Errorf("getting cyclrcredential %s: %w", key, err)
+			}
+			// Anything else may pass (the API server busy, or the client's rate limit refusing a
+			// read that the deadline would cut short): tried again until the timeout.
+			return false, nil
 		}
 		if cred.Status.Revision > before && meta.IsStatusConditionTrue(cred.Status.Conditions, authv1alpha1.ConditionReady) {
 			return true, nil

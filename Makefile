@@ -319,10 +319,12 @@ RELEASE_NOTES = dist/RELEASE-NOTES-$(VERSION).md
 CHART_ARCHIVE = dist/cyclr-token-operator-$(VERSION).tgz
 # The kubectl plugin: one archive per platform (kubectl-cyclr and LICENSE) and the krew manifest
 # plugins/cyclr.yaml rendered with their URLs and SHA-256 (hack/plugin-release).
-PLUGIN_PLATFORMS ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
+PLUGIN_PLATFORMS_ALL = linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
+PLUGIN_PLATFORMS ?= $(PLUGIN_PLATFORMS_ALL)
 comma := ,
 PLUGIN_ARCHIVES = $(foreach p,$(subst $(comma), ,$(PLUGIN_PLATFORMS)),dist/kubectl-cyclr-$(VERSION)-$(subst /,-,$(p)).tar.gz)
-KREW_MANIFEST = dist/cyclr.yaml
+# Only a release of every platform has a krew manifest (make e2e builds one platform).
+KREW_MANIFEST = $(if $(subst $(PLUGIN_PLATFORMS_ALL),,$(PLUGIN_PLATFORMS)),,dist/cyclr.yaml)
 # What SHA256SUMS lists: every file of the release, named relative to dist/.
 RELEASE_FILES = $(IMAGE_ARCHIVE) $(SBOM) dist/install.yaml $(CHART_ARCHIVE) $(RELEASE_NOTES) $(PLUGIN_ARCHIVES) $(KREW_MANIFEST)
 # Semantic version without a leading v or +build metadata: it is an image tag and a chart version.

@@ -521,6 +521,14 @@ func TestReconcile(t *testing.T) {
 			wantRevision: 2,
 			wantRequeue:  untilRefresh(t0),
 			wantEvents:   []string{"Normal Refreshed"},
+			then: func(t *testing.T, w *world) {
+				// The guard's two reads, the login for the request, and the target before its update.
+				want := []string{"*v1.Secret " + recName, "*v1.Secret " + recStateName, "*v1.Secret login",
+					"*v1alpha1.CyclrCredential " + recName}
+				if !slices.Equal(slices.Sorted(slices.Values(w.apiReads)), want) {
+					t.Errorf("API reads = %q, want %q", w.apiReads, want)
+				}
+			},
 		},
 		{
 			name:    "an invalid_grant refresh falls back to signing in",
@@ -557,6 +565,13 @@ func TestReconcile(t *testing.T) {
 			wantFailed:  1,
 			wantRequeue: time.Minute,
 			wantEvents:  []string{"Warning AuthenticationFailed"},
+			then: func(t *testing.T, w *world) {
+				// What the attempt was made with, so that a change to it is tried at once, after a restart too.
+				cred := w.credential(t)
+				if got, want := cred.Status.LastFailureInputs, policy.InputsOf(&cred.Spec, recLoginVersion); got != want {
+					t.Errorf("status.lastFailureInputs = %q, want %q", got, want)
+				}
+			},
 		},
 		{
 			name: "a failed sign-in waits for its backoff",
@@ -570,6 +585,25 @@ func TestReconcile(t *testing.T) {
 			wantReady: "False", wantReason: authv1alpha1.ReasonAuthenticationFailed,
 			wantFailed:  1,
 			wantRequeue: 30 * time.Second,
+		},
+		{
+			name: "a login changed since a failed sign-in is tried at once, within the backoff",
+			objects: func() []client.Object {
+				c := newCred()
+				failed := policy.Result{Failure: policy.Classify(&cyclr.AuthError{Status: 401}), Inputs: policy.InputsOf(&c.Spec, "login-uid/6")}
+				c.Status = policy.NextStatus(c, failed, t0.Add(-30*time.Second))
+				return []client.Object{c, loginSecret()} // at version 7: fixed since
+			},
+			cyclr: []answer{{access: newAccess, refresh: newRefresh}},
+
+			wantCalls:   []call{{cyclr.GrantPassword, ""}},
+			wantWrites:  []string{"create " + recStateName, "create " + recName, "status " + recName},
+			wantTarget:  newAccess,
+			wantRefresh: newRefresh,
+			wantReady:   "True", wantReason: authv1alpha1.ReasonTokenValid,
+			wantRevision: 1,
+			wantRequeue:  untilRefresh(t0),
+			wantEvents:   []string{"Normal Issued"},
 		},
 		{
 			name:    "Cyclr down at a planned refresh keeps the valid token and retries soon",
